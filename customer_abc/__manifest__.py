@@ -1,0 +1,23 @@
+{
+    "name": "Customer ABC Grading",
+    "summary": "Monthly A/B/C/D customer grades, lifecycle and alerts from sale orders",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "license": "LGPL-3",
+    "author": "customer_abc developers",
+    "website": "https://github.com/customer-abc/customer_abc",
+    "depends": ["sale_management", "sale_loyalty", "sms"],
+    "external_dependencies": {"python": ["pandas", "xlsxwriter"]},
+    "data": [
+        "security/customer_abc_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/customer_abc_history_views.xml",
+        "views/customer_abc_profile_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/customer_abc_menus.xml",
+    ],
+    "demo": ["demo/customer_abc_demo.xml"],
+    "post_init_hook": "post_init_hook",
+}

@@ -1,0 +1,251 @@
+import logging
+import math
+import random
+from datetime import datetime, time, timedelta
+
+from odoo import Command, api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+# city, state code (res.country.state of China), phone area
+CN_CITIES = [
+    ("上海", "沪"),
+    ("北京", "京"),
+    ("广州", "粤"),
+    ("深圳", "粤"),
+    ("杭州", "浙"),
+    ("成都", "蜀"),
+    ("武汉", "鄂"),
+    ("南京", "苏"),
+    ("苏州", "苏"),
+    ("重庆", "渝"),
+    ("天津", "津"),
+    ("西安", "陕"),
+]
+CN_WORDS = [
+    "华联",
+    "恒信",
+    "鑫源",
+    "永辉",
+    "金鹏",
+    "嘉禾",
+    "宏达",
+    "瑞丰",
+    "盛世",
+    "百川",
+    "同福",
+    "万家",
+    "福满",
+    "新世纪",
+]
+CN_SUFFIXES = ["商贸有限公司", "食品批发部", "贸易有限公司", "便利连锁", "超市", "副食品商行"]
+EN_WORDS = ["Northwind", "Harbor", "Summit", "Golden Gate", "Evergreen", "Bluewater", "Pioneer", "Maple", "Riverside"]
+EN_SUFFIXES = ["Traders", "Foods", "Wholesale", "Distribution", "Grocers", "Supply Co."]
+US_STATES = ["CA", "NY", "TX", "WA", "IL"]
+CONTACT_NAMES = ["王芳", "李娜", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "Emily Stone", "Jack Miller", "Grace Lee"]
+
+CATEGORIES = {
+    "Beverages": [
+        ("Green Tea 500ml x24", 72.0),
+        ("Mineral Water 550ml x24", 36.0),
+        ("Soy Milk 250ml x24", 58.0),
+        ("Orange Juice 1L x12", 96.0),
+    ],
+    "Snacks": [
+        ("Rice Crackers x20", 45.0),
+        ("Sunflower Seeds 1kg", 32.0),
+        ("Mooncake Gift Box", 168.0),
+        ("Instant Noodles x24", 55.0),
+    ],
+    "Grain & Oil": [
+        ("Jasmine Rice 25kg", 210.0),
+        ("Peanut Oil 5L", 138.0),
+        ("Wheat Flour 10kg", 66.0),
+        ("Soy Sauce 1.9L x6", 84.0),
+    ],
+    "Household": [
+        ("Laundry Detergent 3kg", 59.0),
+        ("Tissue Paper x36", 78.0),
+        ("Dish Soap 1.5L x6", 63.0),
+        ("Toothpaste x12", 88.0),
+    ],
+}
+
+# behaviour of a demo customer over the last two years
+KINDS = [
+    ("steady", 0.56),
+    ("churned", 0.12),
+    ("at_risk", 0.08),
+    ("new", 0.06),
+    ("surge", 0.09),
+    ("plunge", 0.09),
+]
+
+
+class CustomerAbcDemo(models.AbstractModel):
+    """Deterministic demo data: a customer book with two years of confirmed
+    orders, dated relative to the day the demo data is loaded."""
+
+    _name = "customer.abc.demo"
+    _description = "Customer ABC demo data"
+
+    @api.model
+    def _generate_demo_data(self, customers=300, never=40, seed=42):
+        rng = random.Random(seed)
+        env = self.env(
+            context=dict(
+                self.env.context,
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_notrack=True,
+                mail_create_nosubscribe=True,
+            )
+        )
+        today = fields.Date.context_today(self)
+        users = self._demo_salespeople(env)
+        products = self._demo_products(env)
+        partners = self._demo_customers(env, rng, customers + never, users)
+        buyers, idle = partners[:customers], partners[customers:]
+        orders = []
+        for partner in buyers:
+            orders.extend(self._demo_orders_of(rng, partner, products, today))
+        Order = env["sale.order"]
+        for start in range(0, len(orders), 500):
+            # created as quotations, then confirmed in bulk: a line added to a
+            # confirmed order would post a chatter message each
+            Order.create(orders[start : start + 500]).write({"state": "sale"})
+        buyers.write({"customer_rank": 1})
+        idle.write({"customer_rank": 1})
+        _logger.info("customer_abc demo: %s customers, %s orders", len(partners), len(orders))
+
+    # ------------------------------------------------------------
+    # builders
+    # ------------------------------------------------------------
+
+    def _demo_salespeople(self, env):
+        Users = env["res.users"].with_context(no_reset_password=True)
+        own = env.ref("sales_team.group_sale_salesman")
+        all_docs = env.ref("sales_team.group_sale_salesman_all_leads")
+        specs = [
+            ("li.wei", "李伟 Li Wei", own),
+            ("emma.clark", "Emma Clark", all_docs),
+            ("zhang.min", "张敏 Zhang Min", all_docs),
+        ]
+        users = env["res.users"]
+        for login, name, group in specs:
+            user = Users.search([("login", "=", login)], limit=1) or Users.create(
+                {"login": login, "password": login, "name": name, "groups_id": [Command.link(group.id)]}
+            )
+            users |= user
+        return users
+
+    def _demo_products(self, env):
+        products = env["product.product"]
+        for category_name, items in CATEGORIES.items():
+            category = env["product.category"].create({"name": category_name})
+            for name, price in items:
+                products |= env["product.product"].create(
+                    {"name": name, "categ_id": category.id, "list_price": price, "type": "consu", "taxes_id": False}
+                )
+        return products
+
+    def _demo_customers(self, env, rng, count, users):
+        china = env.ref("base.cn")
+        usa = env.ref("base.us")
+        states = {
+            state.code: state for state in env["res.country.state"].search([("country_id", "in", (china | usa).ids)])
+        }
+        vals_list = []
+        used = set()
+        for index in range(count):
+            chinese = index % 4 != 3
+            while True:
+                if chinese:
+                    city, code = rng.choice(CN_CITIES)
+                    name = f"{city}{rng.choice(CN_WORDS)}{rng.choice(CN_SUFFIXES)}"
+                else:
+                    code = rng.choice(US_STATES)
+                    name = f"{rng.choice(EN_WORDS)} {rng.choice(EN_SUFFIXES)}"
+                if name not in used:
+                    used.add(name)
+                    break
+                if not chinese:
+                    name = f"{name} {index}"
+                    used.add(name)
+                    break
+            mobile = (
+                f"+86 13{rng.randint(0, 9)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+                if chinese
+                else (f"+1 206 555 {rng.randint(1000, 9999)}")
+            )
+            vals_list.append(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "country_id": (china if chinese else usa).id,
+                    "state_id": states[code].id if code in states else False,
+                    "city": city if chinese else False,
+                    "user_id": users[index % len(users)].id if index % 9 else False,
+                    "mobile": mobile if index % 11 else False,
+                    "lang": "zh_CN" if chinese and env["res.lang"]._lang_get("zh_CN") else "en_US",
+                }
+            )
+        partners = env["res.partner"].create(vals_list)
+        contacts = []
+        for partner in partners.filtered(lambda p: p.id % 3 == 0):
+            contacts.append(
+                {
+                    "name": rng.choice(CONTACT_NAMES),
+                    "parent_id": partner.id,
+                    "type": "contact",
+                    "mobile": partner.mobile,
+                }
+            )
+        env["res.partner"].create(contacts)
+        return partners
+
+    def _demo_orders_of(self, rng, partner, products, today):
+        """Order values of one customer over the last two years."""
+        kind = rng.choices([k for k, _w in KINDS], weights=[w for _k, w in KINDS])[0]
+        size = min(300000.0, 8000.0 * rng.paretovariate(1.3))  # typical monthly spend, skewed
+        gap = rng.uniform(8, 45)  # mean days between orders
+        start_age = 730 if kind != "new" else rng.randint(5, 28)
+        end_age = {"churned": rng.randint(95, 400), "at_risk": rng.randint(61, 89)}.get(kind, 0)
+        buyer_ids = [partner.id, *partner.child_ids.ids]
+        values = []
+        age = start_age - rng.uniform(0, gap)
+        while age >= end_age:
+            day = today - timedelta(days=int(age))
+            factor = 1.0 + 0.25 * math.sin(2 * math.pi * (day.month - 3) / 12.0)
+            if day.month in (1, 12):
+                factor *= 1.35  # spring-festival stocking
+            if kind == "surge" and age < 30:
+                factor *= 3.0
+            if kind == "plunge" and age < 30:
+                factor *= 0.2
+            amount = size * gap / 30.0 * factor * rng.uniform(0.6, 1.4)
+            values.append(self._demo_order_values(rng, rng.choice(buyer_ids), products, day, amount))
+            step = gap * rng.uniform(0.5, 1.5)
+            if kind == "plunge" and age < 60:
+                step *= 2.5
+            age -= step
+        return values
+
+    def _demo_order_values(self, rng, partner_id, products, day, amount):
+        picked = rng.sample(list(products), k=rng.randint(1, 4))
+        lines = []
+        for product in picked:
+            share = amount / len(picked)
+            quantity = max(1, round(share / product.list_price))
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": quantity,
+                        "price_unit": product.list_price,
+                        "tax_id": False,
+                    }
+                )
+            )
+        moment = datetime.combine(day, time(rng.randint(1, 10), rng.randint(0, 59)))
+        return {"partner_id": partner_id, "date_order": moment, "order_line": lines}

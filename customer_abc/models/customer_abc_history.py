@@ -1,0 +1,56 @@
+from odoo import fields, models
+
+GRADE_SELECTION = [
+    ("A", "A"),
+    ("B", "B"),
+    ("C", "C"),
+    ("D", "D"),
+]
+GRADE_CHANGE_SELECTION = [
+    ("up", "Upgraded"),
+    ("down", "Downgraded"),
+    ("same", "Unchanged"),
+    ("new", "New"),
+]
+METHOD_SELECTION = [
+    ("fixed", "Fixed thresholds"),
+    ("share", "Cumulative share"),
+]
+
+
+class CustomerAbcHistory(models.Model):
+    """One immutable snapshot row per company, customer and period.
+
+    Rows are written in bulk by :meth:`customer.abc.profile.classify`;
+    rerunning a period replaces its rows (nothing is duplicated).
+    """
+
+    _name = "customer.abc.history"
+    _description = "Customer ABC Grade History"
+    _order = "period_start desc, company_id, rank, partner_id"
+    _rec_name = "partner_id"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    period_start = fields.Date(required=True, readonly=True)
+    period_end = fields.Date(required=True, readonly=True, help="First day after the period.")
+    grade = fields.Selection(GRADE_SELECTION, required=True, readonly=True)
+    previous_grade = fields.Selection(GRADE_SELECTION, readonly=True)
+    grade_change = fields.Selection(GRADE_CHANGE_SELECTION, string="Change", readonly=True)
+    amount = fields.Monetary(currency_field="currency_id", readonly=True, help="Untaxed, in company currency.")
+    order_count = fields.Integer(string="Orders", readonly=True)
+    share_pct = fields.Float(string="Share (%)", digits=(16, 4), readonly=True, aggregator=False)
+    cumulative_share_pct = fields.Float(string="Cumulative Share (%)", digits=(16, 4), readonly=True, aggregator=False)
+    rank = fields.Integer(readonly=True, aggregator=False, help="1 = largest amount; 0 = no positive amount.")
+    method = fields.Selection(METHOD_SELECTION, readonly=True)
+
+    _sql_constraints = [
+        (
+            "company_partner_period_uniq",
+            "UNIQUE(company_id, partner_id, period_start)",
+            "A customer has one grade per company and period.",
+        ),
+    ]

@@ -1,0 +1,85 @@
+from odoo import fields, models
+
+from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    # Company-dependent (one jsonb value per company), so that they read,
+    # search and group for ``env.company``.  Written in bulk by the
+    # classification from the customer's profile; set on commercial partners.
+    abc_grade = fields.Selection(GRADE_SELECTION, string="ABC Grade", company_dependent=True, readonly=True)
+    abc_previous_grade = fields.Selection(
+        GRADE_SELECTION, string="Previous ABC Grade", company_dependent=True, readonly=True
+    )
+    abc_grade_change = fields.Selection(
+        GRADE_CHANGE_SELECTION, string="ABC Grade Change", company_dependent=True, readonly=True
+    )
+    abc_profile_id = fields.Many2one(
+        "customer.abc.profile", string="ABC Profile", compute="_compute_abc_profile_id", compute_sudo=False
+    )
+    abc_history_ids = fields.One2many(
+        "customer.abc.history", string="ABC Grade History", compute="_compute_abc_profile_id", compute_sudo=False
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    def _compute_abc_profile_id(self):
+        """Profile and history of the commercial partner in ``env.company``."""
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        profiles = self.env["customer.abc.profile"].search(
+            [("company_id", "=", company.id), ("partner_id", "in", commercial.ids)]
+        )
+        by_partner = {profile.partner_id.id: profile for profile in profiles}
+        history = self.env["customer.abc.history"].search(
+            [("company_id", "=", company.id), ("partner_id", "in", commercial.ids)]
+        )
+        for partner in self:
+            partner_id = partner.commercial_partner_id.id
+            partner.abc_profile_id = by_partner.get(partner_id, False)
+            partner.abc_history_ids = history.filtered(lambda row, pid=partner_id: row.partner_id.id == pid)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_abc_open_profile(self):
+        self.ensure_one()
+        profile = self.abc_profile_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("ABC Profile"),
+            "res_model": "customer.abc.profile",
+            "view_mode": "form",
+            "res_id": profile.id,
+        }
+
+    def action_abc_open_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_abc.customer_abc_history_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_filter_current_company": 0}
+        return action
+
+    def action_abc_classify_now(self):
+        return self.env["customer.abc.profile"].action_classify_now()
+
+    # ------------------------------------------------------------
+    # TOOLING
+    # ------------------------------------------------------------
+
+    def _abc_profile_field_map(self):
+        """Partner field -> profile column mirrored by the classification."""
+        return {
+            "abc_grade": "grade",
+            "abc_previous_grade": "previous_grade",
+            "abc_grade_change": "grade_change",
+        }
