@@ -1,0 +1,28 @@
+# Run inside `odoo-bin shell`: classify every company, then print customers
+# per grade for each stored period and the current lifecycle picture.
+# ruff: noqa: F821  (``env`` is provided by the shell)
+from collections import Counter, defaultdict
+
+Profile = env["customer.abc.profile"]
+Profile.classify()
+env.cr.commit()
+
+for company in env["res.company"].search([]):
+    history = env["customer.abc.history"].search_read(
+        [("company_id", "=", company.id)], ["period_start", "grade", "amount"]
+    )
+    if not history:
+        continue
+    counts = defaultdict(Counter)
+    amounts = defaultdict(float)
+    for row in history:
+        counts[row["period_start"]][row["grade"]] += 1
+        amounts[row["period_start"]] += row["amount"]
+    print(f"\n{company.name} ({company.currency_id.name}), method {company.abc_method}, per {company.abc_period}")
+    print(f"{'period':<10} {'A':>5} {'B':>5} {'C':>5} {'D':>5} {'amount':>14}")
+    for start in sorted(counts):
+        row = counts[start]
+        print(f"{start:%Y-%m}    {row['A']:>5} {row['B']:>5} {row['C']:>5} {row['D']:>5} {amounts[start]:>14,.2f}")
+    profiles = Profile.search([("company_id", "=", company.id)])
+    grades = Counter(profiles.mapped("grade"))
+    print("now: " + ", ".join(f"{grade} {grades[grade]}" for grade in "ABCD") + f" ({len(profiles)} customers)")
