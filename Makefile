@@ -3,11 +3,12 @@
 ODOO_SRC ?= /opt/odoo
 export ODOO_SRC
 
-.PHONY: help setup demo test lint engine-test pot clean
+.PHONY: help setup demo test lint engine-test pot bench clean
 
 help:
 	@echo "make demo   build the virtualenv, create the demo database, classify, serve on http://localhost:8069"
 	@echo "make test   everything CI runs: linters, engine tests, Odoo tests on a fresh database, i18n check"
+	@echo "make bench  the daily job on 10k, 100k and 1M generated orders (SIZES=...)"
 	@echo "make lint | engine-test | pot | setup | clean"
 
 setup:
@@ -30,3 +31,6 @@ pot: setup
 
 clean:
 	rm -rf .venv
+
+bench: setup
+	@tools/bench.sh

@@ -1,6 +1,8 @@
+import io
 import logging
 import threading
 from datetime import datetime, time, timedelta
+from time import perf_counter
 
 import pandas as pd
 import pytz
@@ -20,6 +22,23 @@ ABC_LOCK_KEY = 0x0ABC
 BACKFILL_PERIODS = 12
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
+
+
+class _PhaseClock:
+    """Wall time per named phase of a run."""
+
+    def __init__(self):
+        self.seconds = {}
+        self._start = self._last = perf_counter()
+
+    def mark(self, name):
+        now = perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
+
+    @property
+    def total(self):
+        return self._last - self._start
 
 
 class CustomerAbcProfile(models.Model):
@@ -205,8 +224,13 @@ class CustomerAbcProfile(models.Model):
 
     def _classify_company(self, company, today=None, backfill=0):
         """Grade the company's customers and write history, profiles and
-        partner fields in bulk.  ``backfill`` > 0 writes that many periods."""
+        partner fields in bulk.  ``backfill`` > 0 writes that many periods.
+
+        :return: seconds spent per phase (``aggregate``, ``grading``,
+            ``history``, ``profiles``, ``partners``), for logs and benchmarks
+        """
         self = self.sudo().with_company(company)  # noqa: PLW0642 -- the job owns these tables
+        clock = _PhaseClock()
         self._abc_lock(company)
         context = self._abc_context(company, today)
         if backfill:
@@ -220,11 +244,26 @@ class CustomerAbcProfile(models.Model):
         wanted = sorted(set(todo) | {periods.previous_period(todo[-1][0], context["period"])})
         frame = self._abc_fetch_customers(company, context, wanted)
         previous_grades = self._abc_stored_grades(company, periods.previous_period(todo[0][0], context["period"]))
+        clock.mark("aggregate")
         history = self._abc_grade_periods(frame, todo, previous_grades, context)
-        self._abc_write_history(company, history, todo, context)
         current = history[history["period_start"] == todo[-1][0]].set_index("partner_id")
+        clock.mark("grading")
+        self._abc_write_history(company, history, todo, context)
+        clock.mark("history")
         self._abc_write_profiles(company, frame, current, context)
+        clock.mark("profiles")
+        self._abc_write_partner_fields(company)
         self._abc_invalidate()
+        clock.mark("partners")
+        _logger.info(
+            "customer_abc: classified %s, period %s, %d customers in %.2fs (%s)",
+            company.name,
+            context["period_bounds"][0],
+            len(frame),
+            clock.total,
+            ", ".join(f"{name} {seconds:.2f}s" for name, seconds in clock.seconds.items()),
+        )
+        return clock.seconds
 
     def _abc_context(self, company, today=None):
         """Settings and dates of one run, as plain Python values."""
@@ -433,28 +472,26 @@ class CustomerAbcProfile(models.Model):
         now = fields.Datetime.now()
         uid = self.env.uid
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMP TABLE customer_abc_history_new ON COMMIT DROP AS
-                SELECT * FROM unnest(%s::int[], %s::date[], %s::date[], %s::varchar[], %s::varchar[],
-                                     %s::varchar[], %s::bigint[], %s::int[], %s::float8[], %s::float8[], %s::int[])
-                    AS v(partner_id, period_start, period_end, grade, previous_grade, grade_change,
-                         amount, order_count, share_pct, cumulative_share_pct, rank)
-                """,
-                history["partner_id"].tolist(),
-                history["period_start"].tolist(),
-                history["period_end"].tolist(),
-                history["grade"].tolist(),
-                [grade if isinstance(grade, str) else None for grade in history["previous_grade"]],
-                history["grade_change"].tolist(),
-                [int(amount) for amount in history["amount"]],
-                history["order_count"].tolist(),
-                history["share_pct"].tolist(),
-                history["cumulative_share_pct"].tolist(),
-                history["rank"].tolist(),
-            )
+        self._abc_temp_table(
+            "customer_abc_history_new",
+            [
+                ("partner_id", SQL("int4")),
+                ("period_start", SQL("date")),
+                ("period_end", SQL("date")),
+                ("grade", SQL("varchar")),
+                ("previous_grade", SQL("varchar")),
+                ("grade_change", SQL("varchar")),
+                ("amount", SQL("int8")),
+                ("order_count", SQL("int4")),
+                ("share_pct", SQL("float8")),
+                ("cumulative_share_pct", SQL("float8")),
+                ("rank", SQL("int4")),
+            ],
+            history,
         )
+        # the anti-join below must not scan the new rows once per stored row
+        cr.execute(SQL("CREATE INDEX ON customer_abc_history_new (partner_id, period_start)"))
+        cr.execute(SQL("ANALYZE customer_abc_history_new"))
         cr.execute(
             SQL(
                 """
@@ -512,26 +549,36 @@ class CustomerAbcProfile(models.Model):
         cur = current.reindex(partner_ids)
         now = fields.Datetime.now()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMP TABLE customer_abc_profile_new ON COMMIT DROP AS
-                SELECT * FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::bigint[], %s::int[],
-                                     %s::float8[], %s::float8[], %s::int[], %s::bigint[])
-                    AS v(partner_id, computed_grade, previous_grade, period_amount, period_order_count,
-                         share_pct, cumulative_share_pct, rank, previous_amount)
-                """,
-                partner_ids,
-                cur["grade"].fillna("D").tolist(),
-                [grade if isinstance(grade, str) else None for grade in cur["previous_grade"]],
-                [int(amount) for amount in cur["amount"].fillna(0)],
-                [int(count) for count in cur["order_count"].fillna(0)],
-                cur["share_pct"].fillna(0.0).tolist(),
-                cur["cumulative_share_pct"].fillna(0.0).tolist(),
-                [int(rank) for rank in cur["rank"].fillna(0)],
-                frame[f"amount_{prev_index}"].tolist(),
-            )
+        rows = pd.DataFrame(
+            {
+                "partner_id": partner_ids,
+                "computed_grade": cur["grade"].fillna("D").to_numpy(),
+                "previous_grade": cur["previous_grade"].to_numpy(),
+                "period_amount": cur["amount"].fillna(0).astype("int64").to_numpy(),
+                "period_order_count": cur["order_count"].fillna(0).astype("int64").to_numpy(),
+                "share_pct": cur["share_pct"].fillna(0.0).to_numpy(),
+                "cumulative_share_pct": cur["cumulative_share_pct"].fillna(0.0).to_numpy(),
+                "rank": cur["rank"].fillna(0).astype("int64").to_numpy(),
+                "previous_amount": frame[f"amount_{prev_index}"].to_numpy(),
+            }
         )
+        self._abc_temp_table(
+            "customer_abc_profile_new",
+            [
+                ("partner_id", SQL("int4")),
+                ("computed_grade", SQL("varchar")),
+                ("previous_grade", SQL("varchar")),
+                ("period_amount", SQL("int8")),
+                ("period_order_count", SQL("int4")),
+                ("share_pct", SQL("float8")),
+                ("cumulative_share_pct", SQL("float8")),
+                ("rank", SQL("int4")),
+                ("previous_amount", SQL("int8")),
+            ],
+            rows,
+        )
+        cr.execute(SQL("CREATE INDEX ON customer_abc_profile_new (partner_id)"))
+        cr.execute(SQL("ANALYZE customer_abc_profile_new"))
         cr.execute(
             SQL(
                 """
@@ -599,7 +646,6 @@ class CustomerAbcProfile(models.Model):
             )
         )
         cr.execute(SQL("DROP TABLE customer_abc_profile_new"))
-        self._abc_write_partner_fields(company)
 
     def _abc_write_partner_fields(self, company, partner_ids=None):
         """Mirror the profile's grade fields on the partners (company-dependent
@@ -659,6 +705,28 @@ class CustomerAbcProfile(models.Model):
                     company=company.id,
                 )
             )
+
+    def _abc_temp_table(self, table, columns, frame):
+        """Create the temporary table ``table`` (dropped at commit) with
+        ``columns`` (name, SQL type) and bulk-load them from ``frame`` by COPY."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
+                SQL.identifier(table),
+                SQL(", ").join(SQL("%s %s", SQL.identifier(name), sql_type) for name, sql_type in columns),
+            )
+        )
+        names = [name for name, _type in columns]
+        buffer = io.StringIO()
+        frame[names].to_csv(buffer, header=False, index=False)
+        buffer.seek(0)
+        copy = SQL(
+            "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(name) for name in names),
+        )
+        cr.copy_expert(copy.code, buffer)
 
     def _abc_invalidate(self):
         self.env["customer.abc.history"].invalidate_model()
