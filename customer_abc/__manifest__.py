@@ -12,6 +12,7 @@
         "security/customer_abc_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/customer_abc_history_views.xml",
         "views/customer_abc_profile_views.xml",
         "views/res_partner_views.xml",

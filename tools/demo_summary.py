@@ -3,6 +3,9 @@
 # ruff: noqa: F821  (``env`` is provided by the shell)
 from collections import Counter, defaultdict
 
+# the demo database loads Simplified Chinese, which Odoo makes the default;
+# keep the administrator in English (switch in the user menu) like emma.clark
+env.ref("base.user_admin").lang = "en_US"
 Profile = env["customer.abc.profile"]
 Profile.classify()
 env.cr.commit()

@@ -1,3 +1,3 @@
 """Pure analytics of customer_abc: pandas in, pandas out, no Odoo import."""
 
-from . import grading, periods
+from . import grading, lifecycle, periods, trends

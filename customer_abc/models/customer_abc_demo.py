@@ -4,6 +4,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -116,25 +117,108 @@ class CustomerAbcDemo(models.AbstractModel):
             Order.create(orders[start : start + 500]).write({"state": "sale"})
         buyers.write({"customer_rank": 1})
         idle.write({"customer_rank": 1})
+        self._demo_receivables(env, rng, buyers, today)
+        self._demo_visits(env, rng, buyers, users)
+        self._demo_coupons(env, rng, buyers)
         _logger.info("customer_abc demo: %s customers, %s orders", len(partners), len(orders))
 
     # ------------------------------------------------------------
     # builders
     # ------------------------------------------------------------
 
+    def _demo_receivables(self, env, rng, buyers, today):
+        """Posted invoices: some overdue, some not yet due (needs a chart of accounts)."""
+        journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1)
+        if not journal:
+            return
+        moves = []
+        for index, partner in enumerate(buyers.filtered(lambda p: p.id % 7 == 0)):
+            due = (
+                today - timedelta(days=rng.randint(5, 120)) if index % 3 else today + timedelta(days=rng.randint(5, 40))
+            )
+            moves.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "journal_id": journal.id,
+                    "invoice_date": due - timedelta(days=30),
+                    "invoice_date_due": due,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Goods",
+                                "quantity": 1,
+                                "price_unit": round(rng.uniform(800, 25000), 2),
+                                "tax_ids": False,
+                            }
+                        )
+                    ],
+                }
+            )
+        env["account.move"].create(moves).action_post()
+
+    def _demo_visits(self, env, rng, buyers, users):
+        """Done visits of the last two months, logged by the salespeople."""
+        visit = env.ref("customer_abc.mail_activity_type_visit")
+        now = fields.Datetime.now()
+        for partner in buyers.filtered(lambda p: p.id % 5 == 0)[:40]:
+            user = partner.user_id or users[0]
+            activity = partner.activity_schedule(activity_type_id=visit.id, summary="Visit", user_id=user.id)
+            activity.action_feedback(feedback="Visited the store, discussed the next order.")
+            message = env["mail.message"].search(
+                [("model", "=", "res.partner"), ("res_id", "=", partner.id), ("mail_activity_type_id", "=", visit.id)],
+                limit=1,
+                order="id desc",
+            )
+            message.date = now - timedelta(days=rng.randint(1, 60))
+
+    def _demo_coupons(self, env, rng, buyers):
+        """A win-back coupon program, and coupons already given to a few customers."""
+        program = (
+            env["loyalty.program"]
+            .with_context(default_program_type="coupons")
+            .create(
+                {
+                    "name": "Win-back coupon 50",
+                    "program_type": "coupons",
+                    "communication_plan_ids": [Command.clear()],
+                    "reward_ids": [
+                        Command.create({"reward_type": "discount", "discount": 50, "discount_mode": "per_order"})
+                    ],
+                }
+            )
+        )
+        cards = env["loyalty.card"].create(
+            [
+                {"program_id": program.id, "partner_id": partner.id, "points": 1}
+                for partner in buyers.filtered(lambda p: p.id % 13 == 0)
+            ]
+        )
+        for card in cards:
+            card.flush_recordset()
+            env.cr.execute(
+                SQL(
+                    "UPDATE loyalty_card SET create_date = create_date - %s * interval '1 day' WHERE id = %s",
+                    rng.randint(1, 90),
+                    card.id,
+                )
+            )
+        cards.invalidate_recordset(["create_date"])
+
     def _demo_salespeople(self, env):
         Users = env["res.users"].with_context(no_reset_password=True)
         own = env.ref("sales_team.group_sale_salesman")
         all_docs = env.ref("sales_team.group_sale_salesman_all_leads")
+        chinese = "zh_CN" if env["res.lang"]._lang_get("zh_CN") else "en_US"
         specs = [
-            ("li.wei", "李伟 Li Wei", own),
-            ("emma.clark", "Emma Clark", all_docs),
-            ("zhang.min", "张敏 Zhang Min", all_docs),
+            ("li.wei", "李伟 Li Wei", own, chinese),
+            ("emma.clark", "Emma Clark", all_docs, "en_US"),
+            ("zhang.min", "张敏 Zhang Min", all_docs, chinese),
         ]
         users = env["res.users"]
-        for login, name, group in specs:
+        for login, name, group, lang in specs:
             user = Users.search([("login", "=", login)], limit=1) or Users.create(
-                {"login": login, "password": login, "name": name, "groups_id": [Command.link(group.id)]}
+                {"login": login, "password": login, "name": name, "lang": lang, "groups_id": [Command.link(group.id)]}
             )
             users |= user
         return users

@@ -1,8 +1,10 @@
 import io
+import json
 import logging
 import threading
 from datetime import datetime, time, timedelta
 from time import perf_counter
+from urllib.parse import urlencode
 
 import pandas as pd
 import pytz
@@ -11,7 +13,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..analytics import grading, periods
+from ..analytics import grading, periods, profiles, trends
+from ..tools import xlsx_export
 from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION, METHOD_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -22,6 +25,81 @@ ABC_LOCK_KEY = 0x0ABC
 BACKFILL_PERIODS = 12
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
+
+LIFECYCLE_SELECTION = [
+    ("never", "Never traded"),
+    ("new", "New"),
+    ("active", "Active"),
+    ("at_risk", "About to churn"),
+    ("churned", "Churned"),
+]
+TREND_SELECTION = [
+    ("surge", "Surge"),
+    ("plunge", "Plunge"),
+]
+
+# Columns the job writes on the profile: (name, SQL type of the load table,
+# kind).  ``money`` columns travel as integer minor units and are stored as
+# amounts; ``partner`` columns are copied from the commercial partner.
+PROFILE_COLUMNS = [
+    ("computed_grade", "varchar", "data"),
+    ("previous_grade", "varchar", "data"),
+    ("period_amount", "int8", "money"),
+    ("period_order_count", "int4", "data"),
+    ("share_pct", "float8", "data"),
+    ("cumulative_share_pct", "float8", "data"),
+    ("rank", "int4", "data"),
+    ("previous_amount", "int8", "money"),
+    ("growth_pct", "float8", "data"),
+    ("lifecycle", "varchar", "data"),
+    ("first_order_date", "date", "data"),
+    ("last_order_date", "date", "data"),
+    ("days_since_last_order", "int4", "data"),
+    ("lifetime_amount", "int8", "money"),
+    ("lifetime_order_count", "int4", "data"),
+    ("median_gap_days", "float8", "data"),
+    ("amount_trend", "varchar", "data"),
+    ("frequency_trend", "varchar", "data"),
+    ("trend_amount_current", "int8", "money"),
+    ("trend_amount_previous", "int8", "money"),
+    ("trend_orders_current", "int4", "data"),
+    ("trend_orders_previous", "int4", "data"),
+    ("amount_change_pct", "float8", "data"),
+    ("frequency_change_pct", "float8", "data"),
+    ("receivable_amount", "int8", "money"),
+    ("overdue_amount", "int8", "money"),
+    ("last_visit_date", "date", "data"),
+    ("last_coupon_date", "date", "data"),
+]
+PARTNER_COLUMNS = ["active", "user_id", "state_id", "country_id", "phone", "mobile"]
+
+# The analysis table as exported to Excel: (field, kind, column width)
+EXPORT_COLUMNS = [
+    ("partner_id", "text", 34),
+    ("state_id", "text", 14),
+    ("country_id", "text", 14),
+    ("user_id", "text", 18),
+    ("phone", "text", 17),
+    ("mobile", "text", 17),
+    ("grade", "grade", 8),
+    ("previous_grade", "grade", 8),
+    ("grade_change", "text", 12),
+    ("period_order_count", "integer", 9),
+    ("period_amount", "money", 14),
+    ("growth_pct", "percent", 10),
+    ("receivable_amount", "money", 14),
+    ("overdue_amount", "money", 14),
+    ("is_overdue", "text", 9),
+    ("last_order_date", "date", 12),
+    ("days_since_last_order", "integer", 9),
+    ("last_visit_date", "date", 12),
+    ("last_coupon_date", "date", 12),
+    ("lifecycle", "text", 14),
+    ("amount_trend", "text", 10),
+    ("frequency_trend", "text", 10),
+    ("share_pct", "percent", 9),
+    ("rank", "integer", 7),
+]
 
 
 class _PhaseClock:
@@ -42,7 +120,7 @@ class _PhaseClock:
 
 
 class CustomerAbcProfile(models.Model):
-    """The current ABC picture of one customer in one company.
+    """The current picture of one customer in one company.
 
     One row per (company, commercial partner).  Rows are written in bulk by
     :meth:`classify`; only ``manual_grade`` and ``manual_reason`` are edited
@@ -66,7 +144,12 @@ class CustomerAbcProfile(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson", store=True, index=True)
+    state_id = fields.Many2one(related="partner_id.state_id", string="Region", store=True, index=True)
+    country_id = fields.Many2one(related="partner_id.country_id", store=True, index=True)
+    phone = fields.Char(related="partner_id.phone", store=True)
+    mobile = fields.Char(related="partner_id.mobile", store=True)
 
+    # grade of the last completed period
     grade = fields.Selection(
         GRADE_SELECTION,
         compute="_compute_grade",
@@ -86,17 +169,63 @@ class CustomerAbcProfile(models.Model):
         help="A manual grade differs from the computed one.",
     )
     previous_grade = fields.Selection(GRADE_SELECTION, readonly=True)
-    grade_change = fields.Selection(GRADE_CHANGE_SELECTION, string="Change", compute="_compute_grade", store=True)
+    grade_change = fields.Selection(
+        GRADE_CHANGE_SELECTION, string="Change", compute="_compute_grade", store=True, index=True
+    )
     method = fields.Selection(METHOD_SELECTION, readonly=True)
-
     period_start = fields.Date(readonly=True, help="First day of the graded (last completed) period.")
     period_end = fields.Date(readonly=True, help="First day after the graded period.")
     period_amount = fields.Monetary(currency_field="currency_id", readonly=True, help="Untaxed, in company currency.")
     period_order_count = fields.Integer(string="Period Orders", readonly=True)
+    previous_amount = fields.Monetary(string="Previous Period Amount", currency_field="currency_id", readonly=True)
+    growth_pct = fields.Float(
+        string="Growth (%)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="Period amount against the period before, in percent; empty when that one is zero.",
+    )
     share_pct = fields.Float(string="Share (%)", digits=(16, 4), readonly=True, aggregator=False)
     cumulative_share_pct = fields.Float(string="Cumulative Share (%)", digits=(16, 4), readonly=True, aggregator=False)
     rank = fields.Integer(readonly=True, aggregator=False, help="1 = largest amount; 0 = no positive amount.")
     rank_sort = fields.Integer(readonly=True, aggregator=False, help="Rank with unranked customers last.")
+
+    # lifecycle, as of the last run
+    lifecycle = fields.Selection(LIFECYCLE_SELECTION, readonly=True, index=True)
+    first_order_date = fields.Date(readonly=True)
+    last_order_date = fields.Date(readonly=True)
+    days_since_last_order = fields.Integer(readonly=True, aggregator=False)
+    lifetime_amount = fields.Monetary(currency_field="currency_id", readonly=True)
+    lifetime_order_count = fields.Integer(string="Lifetime Orders", readonly=True)
+    median_gap_days = fields.Float(
+        string="Median Gap (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="Median number of days between two order days of the customer.",
+    )
+
+    # trend alerts: the last window against the one before
+    amount_trend = fields.Selection(TREND_SELECTION, readonly=True, index=True)
+    frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", readonly=True, index=True)
+    trend_amount_current = fields.Monetary(string="Amount, Last Window", currency_field="currency_id", readonly=True)
+    trend_amount_previous = fields.Monetary(string="Amount, Window Before", currency_field="currency_id", readonly=True)
+    trend_orders_current = fields.Integer(string="Orders, Last Window", readonly=True)
+    trend_orders_previous = fields.Integer(string="Orders, Window Before", readonly=True)
+    amount_change_pct = fields.Float(string="Amount Change (%)", digits=(16, 1), readonly=True, aggregator=False)
+    frequency_change_pct = fields.Float(string="Order Change (%)", digits=(16, 1), readonly=True, aggregator=False)
+
+    # money owed and contacts
+    receivable_amount = fields.Monetary(
+        string="Receivable", currency_field="currency_id", readonly=True, help="Open receivable, company currency."
+    )
+    overdue_amount = fields.Monetary(
+        string="Overdue", currency_field="currency_id", readonly=True, help="Open invoices past their due date."
+    )
+    is_overdue = fields.Boolean(string="Has Overdue", compute="_compute_is_overdue", store=True, index=True)
+    last_visit_date = fields.Date(readonly=True)
+    last_coupon_date = fields.Date(readonly=True)
+
     history_ids = fields.One2many("customer.abc.history", compute="_compute_history_ids", string="Grade History")
 
     _sql_constraints = [
@@ -116,6 +245,11 @@ class CustomerAbcProfile(models.Model):
             profile.grade_change = changes(
                 pd.Series([profile.previous_grade or None]), pd.Series([profile.grade])
             ).iloc[0]
+
+    @api.depends("overdue_amount")
+    def _compute_is_overdue(self):
+        for profile in self:
+            profile.is_overdue = profile.overdue_amount > 0
 
     def _compute_history_ids(self):
         History = self.env["customer.abc.history"]
@@ -145,10 +279,90 @@ class CustomerAbcProfile(models.Model):
     def action_clear_override(self):
         self.write({"manual_grade": False, "manual_reason": False})
 
+    def action_export_xlsx(self):
+        """Action menu: download the selected profiles (or, when the whole
+        search result is selected, that search) as an Excel workbook."""
+        domain = self.env.context.get("active_domain")
+        limit = int(self.env["ir.config_parameter"].sudo().get_param("web.active_ids_limit", 20000))
+        if domain is not None and (len(self) >= limit or len(self) >= self.search_count(domain)):
+            query = {"domain": json.dumps(domain)}
+        else:
+            query = {"ids": ",".join(str(record_id) for record_id in self.ids)}
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/customer_abc/export/xlsx?{urlencode(query)}",
+            "target": "self",
+        }
+
     def action_classify_now(self):
         """Button: classify the current company now and reload the view."""
         self.classify(companies=self.env.company)
         return {"type": "ir.actions.client", "tag": "reload"}
+
+    # ------------------------------------------------------------
+    # BUSINESS: export
+    # ------------------------------------------------------------
+
+    def _abc_export_xlsx(self):
+        """The profiles of ``self`` as the bytes of an .xlsx workbook, with
+        column titles and labels in the user's language."""
+        env = self.env
+        columns = [
+            xlsx_export.Column(self._fields[name]._description_string(env), kind, width)
+            for name, kind, width in EXPORT_COLUMNS
+        ]
+        labels = {
+            name: dict(self._fields[name]._description_selection(env))
+            for name, _kind, _width in EXPORT_COLUMNS
+            if self._fields[name].type == "selection" and name not in ("grade", "previous_grade")
+        }
+        yes = env._("Yes")
+        rows = []
+        for record in self.read([name for name, _kind, _width in EXPORT_COLUMNS], load="_classic_read"):
+            row = []
+            for name, _kind, _width in EXPORT_COLUMNS:
+                value = record[name]
+                if isinstance(value, tuple):
+                    value = value[1]
+                elif name in labels:
+                    value = labels[name].get(value) if value else None
+                elif isinstance(value, bool) and self._fields[name].type == "boolean":
+                    value = yes if value else None
+                row.append(value)
+            rows.append(row)
+        return xlsx_export.workbook(
+            env._("Customers"),
+            columns,
+            rows,
+            env._("Summary"),
+            self._abc_export_summaries(),
+            currency_format=self._abc_currency_format(),
+        )
+
+    def _abc_export_summaries(self):
+        """Counts and period amounts per grade and per lifecycle state."""
+        env = self.env
+        total = sum(self.mapped("period_amount")) or 0.0
+        headers = [env._("Customers"), env._("Count"), env._("Period Amount"), env._("Share of Amount")]
+        blocks = []
+        for name, title in (("grade", env._("By grade")), ("lifecycle", env._("By lifecycle"))):
+            selection = self._fields[name]._description_selection(env)
+            block = xlsx_export.Summary(title, [self._fields[name]._description_string(env), *headers[1:]])
+            for key, label in selection:
+                subset = self.filtered(lambda profile, name=name, key=key: profile[name] == key)
+                amount = sum(subset.mapped("period_amount"))
+                block.rows.append(
+                    [key if name == "grade" else label, len(subset), amount, amount * 100.0 / total if total else 0.0]
+                )
+            block.rows.append([env._("Total"), len(self), total, 100.0 if total else 0.0])
+            blocks.append(block)
+        return blocks
+
+    def _abc_currency_format(self):
+        currency = self.env.company.currency_id
+        number = "#,##0" + ("." + "0" * currency.decimal_places if currency.decimal_places else "")
+        symbol = (currency.symbol or "").replace('"', "")
+        return f'"{symbol}" {number}' if currency.position == "before" else f'{number} "{symbol}"'
 
     # ------------------------------------------------------------
     # BUSINESS: classification entry points
@@ -241,16 +455,17 @@ class CustomerAbcProfile(models.Model):
             if not self._abc_has_history(company, previous):
                 todo.insert(0, previous)
         # the period before the graded one gives growth; ask for it too
-        wanted = sorted(set(todo) | {periods.previous_period(todo[-1][0], context["period"])})
+        wanted = sorted(set(todo) | {context["previous_bounds"]})
         frame = self._abc_fetch_customers(company, context, wanted)
         previous_grades = self._abc_stored_grades(company, periods.previous_period(todo[0][0], context["period"]))
         clock.mark("aggregate")
         history = self._abc_grade_periods(frame, todo, previous_grades, context)
-        current = history[history["period_start"] == todo[-1][0]].set_index("partner_id")
+        graded = history[history["period_start"] == context["period_bounds"][0]]
+        profile_rows = profiles.build_profiles(frame, graded, context["today"], context["rules"])
         clock.mark("grading")
         self._abc_write_history(company, history, todo, context)
         clock.mark("history")
-        self._abc_write_profiles(company, frame, current, context)
+        self._abc_write_profiles(company, profile_rows, context)
         clock.mark("profiles")
         self._abc_write_partner_fields(company)
         self._abc_invalidate()
@@ -277,6 +492,7 @@ class CustomerAbcProfile(models.Model):
             today = today.date()
         tomorrow = tz.localize(datetime.combine(today + timedelta(days=1), time.min))
         digits = company.currency_id.decimal_places
+        bounds = periods.last_completed_periods(today, company.abc_period, 1)[0]
         return {
             "today": today,
             "tz": tz_name,
@@ -284,75 +500,120 @@ class CustomerAbcProfile(models.Model):
             "until_utc": tomorrow.astimezone(pytz.utc).replace(tzinfo=None),
             "digits": digits,
             "period": company.abc_period,
-            "period_bounds": periods.last_completed_periods(today, company.abc_period, 1)[0],
+            "period_bounds": bounds,
+            "previous_bounds": periods.previous_period(bounds[0], company.abc_period),
+            "trend_windows": trends.window_bounds(today, company.abc_trend_days),
             "method": company.abc_method,
             "thresholds": tuple(
                 grading.to_minor_units(value, digits)
                 for value in (company.abc_threshold_a, company.abc_threshold_b, company.abc_threshold_c)
             ),
             "shares": (company.abc_share_a, company.abc_share_b),
+            "rules": profiles.Rules(
+                new_days=company.abc_new_days,
+                at_risk_days=company.abc_at_risk_days,
+                churn_days=company.abc_churn_days,
+                adaptive=company.abc_lifecycle_adaptive,
+                at_risk_factor=company.abc_adaptive_at_risk_factor,
+                churn_factor=company.abc_adaptive_churn_factor,
+                surge_pct=company.abc_surge_pct,
+                plunge_pct=company.abc_plunge_pct,
+                trend_min_amount=grading.to_minor_units(company.abc_trend_min_amount, digits),
+                trend_min_orders=company.abc_trend_min_orders,
+            ),
             "states": tuple(self.env["sale.report"]._get_done_states()),
         }
 
     # ------------------------------------------------------------
-    # TOOLING: reads
+    # TOOLING: reads (one aggregate per source table)
     # ------------------------------------------------------------
 
     def _abc_local_date(self, column, tz_name):
         """SQL expression: the local date of a UTC timestamp column."""
         return SQL("((%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", column, tz_name)
 
-    def _abc_order_stats_query(self, company, context, wanted):
-        """The one aggregate over the company's confirmed orders: one row per
-        commercial partner with lifetime figures and, per wanted period, the
-        amount (integer minor units, company currency) and order count."""
-        local_date = self._abc_local_date(SQL.identifier("so", "date_order"), context["tz"])
-        amount = SQL(
-            "ROUND(so.amount_untaxed / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 "
-            "ELSE so.currency_rate END * %s)::bigint",
-            10 ** context["digits"],
-        )
-        columns = []
-        for index, (start, end) in enumerate(wanted):
-            in_period = SQL("o.local_date >= %s AND o.local_date < %s", start, end)
-            columns.append(
-                SQL(
-                    "COALESCE(SUM(o.amount) FILTER (WHERE %s), 0)::bigint AS %s",
-                    in_period,
-                    SQL.identifier(f"amount_{index}"),
-                )
-            )
-            columns.append(SQL("COUNT(*) FILTER (WHERE %s) AS %s", in_period, SQL.identifier(f"count_{index}")))
+    def _abc_minor_units(self, amount, context):
+        """SQL expression: an amount rounded to integer minor units."""
+        return SQL("ROUND(%s * %s)::bigint", amount, 10 ** context["digits"])
+
+    def _abc_orders_query(self, company, context):
+        """The company's confirmed orders until today: commercial partner,
+        local order date and untaxed amount in company-currency minor units
+        (converted with the order's own rate)."""
+        rate = SQL("CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END")
         return SQL(
             """
-            SELECT p.commercial_partner_id AS partner_id,
-                   MIN(o.local_date) AS first_order_date,
-                   MAX(o.local_date) AS last_order_date,
-                   COUNT(*) AS lifetime_count,
-                   SUM(o.amount)::bigint AS lifetime_amount,
-                   %(columns)s
-              FROM (SELECT so.partner_id, %(local_date)s AS local_date, %(amount)s AS amount
-                      FROM sale_order so
-                     WHERE so.company_id = %(company)s
-                       AND so.state IN %(states)s
-                       AND so.date_order < %(until)s) o
-              JOIN res_partner p ON p.id = o.partner_id
-          GROUP BY p.commercial_partner_id
+            SELECT p.commercial_partner_id AS partner_id, %(local_date)s AS local_date, %(amount)s AS amount
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company)s
+               AND so.state IN %(states)s
+               AND so.date_order < %(until)s
             """,
-            columns=SQL(", ").join(columns),
-            local_date=local_date,
-            amount=amount,
+            local_date=self._abc_local_date(SQL.identifier("so", "date_order"), context["tz"]),
+            amount=self._abc_minor_units(SQL("so.amount_untaxed / %s", rate), context),
             company=company.id,
             states=context["states"],
             until=context["until_utc"],
         )
 
-    def _abc_population_query(self, company, context):
-        """Commercial partners that are customers of the company without
-        any order yet: customer rank > 0, active, shared or of the company."""
+    def _abc_order_stats_query(self, company, context, wanted):
+        """The one aggregate over the company's confirmed orders: one row per
+        commercial partner with lifetime figures, the amount and order count
+        of each wanted period, and of the two trend windows."""
+        columns = []
+
+        def window(amount_name, count_name, start, end_exclusive):
+            in_window = SQL("o.local_date >= %s AND o.local_date < %s", start, end_exclusive)
+            columns.append(
+                SQL(
+                    "COALESCE(SUM(o.amount) FILTER (WHERE %s), 0)::bigint AS %s",
+                    in_window,
+                    SQL.identifier(amount_name),
+                )
+            )
+            columns.append(SQL("COUNT(*) FILTER (WHERE %s) AS %s", in_window, SQL.identifier(count_name)))
+
+        for index, (start, end) in enumerate(wanted):
+            window(f"amount_{index}", f"count_{index}", start, end)
+        (cur_first, cur_last), (old_first, old_last) = context["trend_windows"]
+        window("trend_amount_current", "trend_orders_current", cur_first, cur_last + timedelta(days=1))
+        window("trend_amount_previous", "trend_orders_previous", old_first, old_last + timedelta(days=1))
         return SQL(
             """
-            SELECT DISTINCT cp.id
+            SELECT o.partner_id,
+                   MIN(o.local_date) AS first_order_date,
+                   MAX(o.local_date) AS last_order_date,
+                   COUNT(*) AS lifetime_count,
+                   SUM(o.amount)::bigint AS lifetime_amount,
+                   %(columns)s
+              FROM (%(orders)s) o
+          GROUP BY o.partner_id
+            """,
+            columns=SQL(", ").join(columns),
+            orders=self._abc_orders_query(company, context),
+        )
+
+    def _abc_median_gap_query(self, company, context):
+        """Median days between consecutive distinct order days, per customer."""
+        return SQL(
+            """
+            SELECT g.partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS median_gap
+              FROM (SELECT d.partner_id, d.local_date - lag(d.local_date) OVER w AS gap
+                      FROM (SELECT DISTINCT o.partner_id, o.local_date FROM (%(orders)s) o) d
+                    WINDOW w AS (PARTITION BY d.partner_id ORDER BY d.local_date)) g
+             WHERE g.gap IS NOT NULL
+          GROUP BY g.partner_id
+            """,
+            orders=self._abc_orders_query(company, context),
+        )
+
+    def _abc_population_query(self, company):
+        """Commercial partners that are customers of the company: customer
+        rank > 0, active, shared or of the company."""
+        return SQL(
+            """
+            SELECT DISTINCT cp.id AS partner_id
               FROM res_partner p
               JOIN res_partner cp ON cp.id = p.commercial_partner_id
              WHERE p.customer_rank > 0
@@ -362,16 +623,84 @@ class CustomerAbcProfile(models.Model):
             company=company.id,
         )
 
-    def _abc_fetch_customers(self, company, context, wanted):
-        """Per-customer frame of the company: order statistics joined with
-        customers who never ordered.  Amounts are integer minor units."""
-        self.env["sale.order"].flush_model()
-        self.env["res.partner"].flush_model(["commercial_partner_id", "customer_rank", "active", "company_id"])
+    def _abc_receivable_query(self, company, context):
+        """Open receivable and overdue amount per commercial partner (posted,
+        unreconciled receivable journal items, company currency)."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   %(receivable)s AS receivable_amount,
+                   COALESCE(%(overdue)s, 0) AS overdue_amount
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN res_partner p ON p.id = aml.partner_id
+             WHERE aml.company_id = %(company)s
+               AND aml.parent_state = 'posted'
+               AND acc.account_type = 'asset_receivable'
+               AND NOT aml.reconciled
+          GROUP BY p.commercial_partner_id
+            """,
+            receivable=self._abc_minor_units(SQL("SUM(aml.amount_residual)"), context),
+            overdue=self._abc_minor_units(
+                SQL(
+                    "SUM(aml.amount_residual) FILTER (WHERE aml.amount_residual > 0 "
+                    "AND COALESCE(aml.date_maturity, aml.date) < %s)",
+                    context["today"],
+                ),
+                context,
+            ),
+            company=company.id,
+        )
+
+    def _abc_visit_query(self, context):
+        """Last done visit per commercial partner (activities of the addon's
+        Visit type marked done on the partner or one of its contacts)."""
+        visit_type = self.env.ref("customer_abc.mail_activity_type_visit", raise_if_not_found=False)
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id, MAX(%(local_date)s) AS last_visit_date
+              FROM mail_message m
+              JOIN res_partner p ON p.id = m.res_id
+             WHERE m.model = 'res.partner' AND m.mail_activity_type_id = %(visit)s
+          GROUP BY p.commercial_partner_id
+            """,
+            local_date=self._abc_local_date(SQL.identifier("m", "date"), context["tz"]),
+            visit=visit_type.id if visit_type else 0,
+        )
+
+    def _abc_coupon_query(self, company, context):
+        """Date of the last coupon reserved for each commercial partner by a
+        program of the company (or shared)."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id, MAX(%(local_date)s) AS last_coupon_date
+              FROM loyalty_card c
+              JOIN loyalty_program lp ON lp.id = c.program_id
+              JOIN res_partner p ON p.id = c.partner_id
+             WHERE lp.company_id IS NULL OR lp.company_id = %(company)s
+          GROUP BY p.commercial_partner_id
+            """,
+            local_date=self._abc_local_date(SQL.identifier("c", "create_date"), context["tz"]),
+            company=company.id,
+        )
+
+    def _abc_frame(self, query, columns=None):
         cr = self.env.cr
-        cr.execute(self._abc_order_stats_query(company, context, wanted))
-        stats = pd.DataFrame.from_records(cr.fetchall(), columns=[col.name for col in cr.description])
-        cr.execute(self._abc_population_query(company, context))
-        customers = pd.DataFrame.from_records(cr.fetchall(), columns=["partner_id"])
+        cr.execute(query)
+        names = columns or [column.name for column in cr.description]
+        return pd.DataFrame.from_records(cr.fetchall(), columns=names)
+
+    def _abc_fetch_customers(self, company, context, wanted):
+        """Per-customer frame of the company: order statistics, customers
+        who never ordered, receivables, visits and coupons.  Amounts are
+        integer minor units."""
+        self.env["sale.order"].flush_model()
+        self.env["res.partner"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["mail.message"].flush_model()
+        self.env["loyalty.card"].flush_model()
+        stats = self._abc_frame(self._abc_order_stats_query(company, context, wanted))
+        customers = self._abc_frame(self._abc_population_query(company))
         # customers without any order: zero figures, keeping exact int64 columns
         idle = customers[~customers["partner_id"].isin(stats["partner_id"])]
         if len(idle):
@@ -383,8 +712,34 @@ class CustomerAbcProfile(models.Model):
             frame = stats
         int_columns = [name for name in frame.columns if not name.endswith("_date")]
         frame[int_columns] = frame[int_columns].astype("int64")
+        frame["previous_amount"] = frame[f"amount_{wanted.index(context['previous_bounds'])}"]
+        frame = self._abc_join(frame, self._abc_median_gap_query(company, context), {"median_gap": float("nan")})
+        frame = self._abc_join(
+            frame, self._abc_receivable_query(company, context), {"receivable_amount": 0, "overdue_amount": 0}
+        )
+        frame = self._abc_join(frame, self._abc_visit_query(context), {"last_visit_date": None})
+        frame = self._abc_join(frame, self._abc_coupon_query(company, context), {"last_coupon_date": None})
         frame["created"] = self._abc_created_dates(frame["partner_id"].tolist(), context)
         frame.attrs["periods"] = list(wanted)
+        return frame
+
+    def _abc_join(self, frame, query, defaults):
+        """Left-join the per-partner result of ``query`` to ``frame``,
+        filling customers it does not mention with ``defaults``."""
+        extra = self._abc_frame(query).set_index("partner_id")
+        for name, default in defaults.items():
+            if len(extra):
+                values = extra[name].reindex(frame["partner_id"]).to_numpy(dtype=object)
+            else:
+                values = [None] * len(frame)
+            known = [value is not None and value == value for value in values]  # NaN != NaN
+            if isinstance(default, float):
+                frame[name] = [float(value) if ok else default for value, ok in zip(values, known, strict=True)]
+            elif isinstance(default, int):
+                frame[name] = [int(value) if ok else default for value, ok in zip(values, known, strict=True)]
+                frame[name] = frame[name].astype("int64")
+            else:
+                frame[name] = [value if ok else default for value, ok in zip(values, known, strict=True)]
         return frame
 
     def _abc_created_dates(self, partner_ids, context):
@@ -437,11 +792,11 @@ class CustomerAbcProfile(models.Model):
         wanted = frame.attrs["periods"]
         rows = []
         previous = pd.Series(previous_grades, dtype=object)
+        first = frame["first_order_date"]
         for start, end in todo:
             index = wanted.index((start, end))
-            first = frame["first_order_date"]
             eligible = (first.notna() & (first < end)) | frame["created"].map(
-                lambda d, end=end: d is not None and d < end
+                lambda day, end=end: day is not None and day < end
             )
             period = frame.loc[eligible, ["partner_id"]].copy()
             period["amount"] = frame.loc[eligible, f"amount_{index}"]
@@ -461,14 +816,31 @@ class CustomerAbcProfile(models.Model):
     # TOOLING: bulk writes
     # ------------------------------------------------------------
 
-    def _abc_amount_sql(self, column, context):
-        """SQL expression: integer minor units back to a numeric amount."""
-        return SQL("(%s::numeric / %s)", column, 10 ** context["digits"])
+    def _abc_temp_table(self, table, columns, frame):
+        """Create the temporary table ``table`` (dropped at commit) with
+        ``columns`` (name, SQL type) and bulk-load them from ``frame`` by COPY."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
+                SQL.identifier(table),
+                SQL(", ").join(SQL("%s %s", SQL.identifier(name), sql_type) for name, sql_type in columns),
+            )
+        )
+        names = [name for name, _type in columns]
+        buffer = io.StringIO()
+        frame[names].to_csv(buffer, header=False, index=False)
+        buffer.seek(0)
+        copy = SQL(
+            "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(name) for name in names),
+        )
+        cr.copy_expert(copy.code, buffer)
 
     def _abc_write_history(self, company, history, todo, context):
         """Upsert the history rows of the periods ``todo``; rows that did not
         change are left untouched, rows of customers gone are deleted."""
-        digits = context["digits"]
         now = fields.Datetime.now()
         uid = self.env.uid
         cr = self.env.cr
@@ -518,7 +890,7 @@ class CustomerAbcProfile(models.Model):
                         EXCLUDED.rank, EXCLUDED.method)
                 """,
                 company=company.id,
-                scale=10**digits,
+                scale=10 ** context["digits"],
                 method=context["method"],
                 uid=uid,
                 now=now,
@@ -539,100 +911,83 @@ class CustomerAbcProfile(models.Model):
         )
         cr.execute(SQL("DROP TABLE customer_abc_history_new"))
 
-    def _abc_write_profiles(self, company, frame, current, context):
-        """Upsert one profile per customer of the frame, delete the profiles
-        of customers gone, and mirror grades on the partners."""
-        wanted = frame.attrs["periods"]
-        start, end = context["period_bounds"]
-        prev_index = wanted.index(periods.previous_period(start, context["period"]))
-        partner_ids = frame["partner_id"].tolist()
-        cur = current.reindex(partner_ids)
-        now = fields.Datetime.now()
+    def _abc_write_profiles(self, company, rows, context):
+        """Upsert one profile per customer of ``rows``, rewriting only those
+        whose figures changed, and delete the profiles of customers gone."""
         cr = self.env.cr
-        rows = pd.DataFrame(
-            {
-                "partner_id": partner_ids,
-                "computed_grade": cur["grade"].fillna("D").to_numpy(),
-                "previous_grade": cur["previous_grade"].to_numpy(),
-                "period_amount": cur["amount"].fillna(0).astype("int64").to_numpy(),
-                "period_order_count": cur["order_count"].fillna(0).astype("int64").to_numpy(),
-                "share_pct": cur["share_pct"].fillna(0.0).to_numpy(),
-                "cumulative_share_pct": cur["cumulative_share_pct"].fillna(0.0).to_numpy(),
-                "rank": cur["rank"].fillna(0).astype("int64").to_numpy(),
-                "previous_amount": frame[f"amount_{prev_index}"].to_numpy(),
-            }
-        )
-        self._abc_temp_table(
-            "customer_abc_profile_new",
-            [
-                ("partner_id", SQL("int4")),
-                ("computed_grade", SQL("varchar")),
-                ("previous_grade", SQL("varchar")),
-                ("period_amount", SQL("int8")),
-                ("period_order_count", SQL("int4")),
-                ("share_pct", SQL("float8")),
-                ("cumulative_share_pct", SQL("float8")),
-                ("rank", SQL("int4")),
-                ("previous_amount", SQL("int8")),
-            ],
-            rows,
-        )
+        load = [("partner_id", SQL("int4"))] + [(name, SQL(sql_type)) for name, sql_type, _kind in PROFILE_COLUMNS]
+        self._abc_temp_table("customer_abc_profile_new", load, rows)
         cr.execute(SQL("CREATE INDEX ON customer_abc_profile_new (partner_id)"))
         cr.execute(SQL("ANALYZE customer_abc_profile_new"))
+        scale = 10 ** context["digits"]
+        start, end = context["period_bounds"]
+
+        def value(name, kind):
+            column = SQL.identifier("v", name)
+            return SQL("%s::numeric / %s", column, scale) if kind == "money" else column
+
+        # name -> SQL value, for every column the job owns
+        owned = {name: value(name, kind) for name, _type, kind in PROFILE_COLUMNS}
+        owned.update({name: SQL.identifier("p", name) for name in PARTNER_COLUMNS})
+        owned.update(
+            {
+                "method": SQL("%s", context["method"]),
+                "period_start": SQL("%s::date", start),
+                "period_end": SQL("%s::date", end),
+                "rank_sort": SQL("CASE WHEN v.rank > 0 THEN v.rank ELSE 2147483647 END"),
+                "is_overdue": SQL("v.overdue_amount > 0"),
+            }
+        )
+        effective = SQL("COALESCE(pr.manual_grade, EXCLUDED.computed_grade)")
+        derived_update = {
+            "grade": effective,
+            "grade_differs": SQL("pr.manual_grade IS NOT NULL AND pr.manual_grade <> EXCLUDED.computed_grade"),
+            "grade_change": SQL(
+                "CASE WHEN EXCLUDED.previous_grade IS NULL THEN 'new' WHEN %(g)s < EXCLUDED.previous_grade "
+                "THEN 'up' WHEN %(g)s > EXCLUDED.previous_grade THEN 'down' ELSE 'same' END",
+                g=effective,
+            ),
+        }
+        derived_insert = {
+            "grade": SQL("v.computed_grade"),
+            "grade_differs": SQL("FALSE"),
+            "grade_change": SQL(
+                "CASE WHEN v.previous_grade IS NULL THEN 'new' WHEN v.computed_grade < v.previous_grade "
+                "THEN 'up' WHEN v.computed_grade > v.previous_grade THEN 'down' ELSE 'same' END"
+            ),
+        }
+        names = list(owned)
+        now = fields.Datetime.now()
         cr.execute(
             SQL(
                 """
                 INSERT INTO customer_abc_profile AS pr
-                       (company_id, partner_id, active, user_id, computed_grade, grade, grade_differs,
-                        previous_grade, grade_change, method, period_start, period_end, period_amount,
-                        period_order_count, share_pct, cumulative_share_pct, rank, rank_sort,
+                       (company_id, partner_id, %(columns)s, %(derived)s,
                         create_uid, create_date, write_uid, write_date)
-                SELECT %(company)s, v.partner_id, p.active, p.user_id, v.computed_grade, v.computed_grade, FALSE,
-                       v.previous_grade,
-                       CASE WHEN v.previous_grade IS NULL THEN 'new'
-                            WHEN v.computed_grade < v.previous_grade THEN 'up'
-                            WHEN v.computed_grade > v.previous_grade THEN 'down' ELSE 'same' END,
-                       %(method)s, %(start)s, %(end)s, v.period_amount::numeric / %(scale)s, v.period_order_count,
-                       v.share_pct, v.cumulative_share_pct, v.rank,
-                       CASE WHEN v.rank > 0 THEN v.rank ELSE 2147483647 END,
+                SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM customer_abc_profile_new v
                   JOIN res_partner p ON p.id = v.partner_id
                 ON CONFLICT (company_id, partner_id) DO UPDATE
-                   SET active = EXCLUDED.active, user_id = EXCLUDED.user_id,
-                       computed_grade = EXCLUDED.computed_grade,
-                       grade = COALESCE(pr.manual_grade, EXCLUDED.computed_grade),
-                       grade_differs = pr.manual_grade IS NOT NULL AND pr.manual_grade <> EXCLUDED.computed_grade,
-                       previous_grade = EXCLUDED.previous_grade,
-                       grade_change = CASE
-                           WHEN EXCLUDED.previous_grade IS NULL THEN 'new'
-                           WHEN COALESCE(pr.manual_grade, EXCLUDED.computed_grade) < EXCLUDED.previous_grade
-                           THEN 'up'
-                           WHEN COALESCE(pr.manual_grade, EXCLUDED.computed_grade) > EXCLUDED.previous_grade
-                           THEN 'down'
-                           ELSE 'same' END,
-                       method = EXCLUDED.method, period_start = EXCLUDED.period_start,
-                       period_end = EXCLUDED.period_end, period_amount = EXCLUDED.period_amount,
-                       period_order_count = EXCLUDED.period_order_count, share_pct = EXCLUDED.share_pct,
-                       cumulative_share_pct = EXCLUDED.cumulative_share_pct, rank = EXCLUDED.rank,
-                       rank_sort = EXCLUDED.rank_sort,
+                   SET %(assignments)s, %(derived_assignments)s,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                 WHERE (pr.active, pr.user_id, pr.computed_grade, pr.previous_grade, pr.method, pr.period_start,
-                        pr.period_end, pr.period_amount, pr.period_order_count, pr.share_pct,
-                        pr.cumulative_share_pct, pr.rank)
-                       IS DISTINCT FROM
-                       (EXCLUDED.active, EXCLUDED.user_id, EXCLUDED.computed_grade, EXCLUDED.previous_grade,
-                        EXCLUDED.method, EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.period_amount,
-                        EXCLUDED.period_order_count, EXCLUDED.share_pct, EXCLUDED.cumulative_share_pct,
-                        EXCLUDED.rank)
+                 WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
                 """,
+                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                derived=SQL(", ").join(SQL.identifier(name) for name in derived_insert),
+                values=SQL(", ").join(owned[name] for name in names),
+                derived_values=SQL(", ").join(derived_insert.values()),
                 company=company.id,
-                method=context["method"],
-                start=start,
-                end=end,
-                scale=10 ** context["digits"],
                 uid=self.env.uid,
                 now=now,
+                assignments=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
+                ),
+                derived_assignments=SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(name), expression) for name, expression in derived_update.items()
+                ),
+                old=SQL(", ").join(SQL.identifier("pr", name) for name in names),
+                new=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(name)) for name in names),
             )
         )
         cr.execute(
@@ -706,28 +1061,6 @@ class CustomerAbcProfile(models.Model):
                 )
             )
 
-    def _abc_temp_table(self, table, columns, frame):
-        """Create the temporary table ``table`` (dropped at commit) with
-        ``columns`` (name, SQL type) and bulk-load them from ``frame`` by COPY."""
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
-                SQL.identifier(table),
-                SQL(", ").join(SQL("%s %s", SQL.identifier(name), sql_type) for name, sql_type in columns),
-            )
-        )
-        names = [name for name, _type in columns]
-        buffer = io.StringIO()
-        frame[names].to_csv(buffer, header=False, index=False)
-        buffer.seek(0)
-        copy = SQL(
-            "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
-            SQL.identifier(table),
-            SQL(", ").join(SQL.identifier(name) for name in names),
-        )
-        cr.copy_expert(copy.code, buffer)
-
     def _abc_invalidate(self):
         self.env["customer.abc.history"].invalidate_model()
         self.env["customer.abc.profile"].invalidate_model()
@@ -738,6 +1071,6 @@ class CustomerAbcProfile(models.Model):
         """After a manual override: recompute and mirror the effective grade."""
         self.flush_recordset()
         for company in self.company_id:
-            profiles = self.filtered(lambda profile, company=company: profile.company_id == company)
-            self._abc_write_partner_fields(company, profiles.partner_id.ids)
+            profiles_of_company = self.filtered(lambda profile, company=company: profile.company_id == company)
+            self._abc_write_partner_fields(company, profiles_of_company.partner_id.ids)
         self.env["res.partner"].invalidate_model(list(self.env["res.partner"]._abc_profile_field_map()))

@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION
+from .customer_abc_profile import LIFECYCLE_SELECTION, TREND_SELECTION
 
 
 class ResPartner(models.Model):
@@ -20,6 +21,9 @@ class ResPartner(models.Model):
     abc_grade_change = fields.Selection(
         GRADE_CHANGE_SELECTION, string="ABC Grade Change", company_dependent=True, readonly=True
     )
+    abc_lifecycle = fields.Selection(LIFECYCLE_SELECTION, string="Lifecycle", company_dependent=True, readonly=True)
+    abc_amount_trend = fields.Selection(TREND_SELECTION, string="Amount Trend", company_dependent=True, readonly=True)
+    abc_frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", company_dependent=True, readonly=True)
     abc_profile_id = fields.Many2one(
         "customer.abc.profile", string="ABC Profile", compute="_compute_abc_profile_id", compute_sudo=False
     )
@@ -82,4 +86,7 @@ class ResPartner(models.Model):
             "abc_grade": "grade",
             "abc_previous_grade": "previous_grade",
             "abc_grade_change": "grade_change",
+            "abc_lifecycle": "lifecycle",
+            "abc_amount_trend": "amount_trend",
+            "abc_frequency_trend": "frequency_trend",
         }

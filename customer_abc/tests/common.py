@@ -9,32 +9,8 @@ FEB = date(2024, 2, 1)
 JAN = date(2024, 1, 1)
 
 
-class CustomerAbcCase(TransactionCase):
-    """Fixtures: one company in UTC with the default settings, a product
-    without taxes, a salesman (own customers), a salesman seeing all
-    customers and a sales manager."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.company = cls.env.company
-        cls.company.partner_id.tz = False
-        cls.currency = cls.company.currency_id
-        cls.product = cls.env["product.product"].create(
-            {"name": "ABC Widget", "type": "consu", "list_price": 1.0, "taxes_id": [Command.clear()]}
-        )
-        cls.salesman = new_test_user(
-            cls.env, login="abc_salesman", groups="sales_team.group_sale_salesman", name="Own Rep"
-        )
-        cls.salesman_all = new_test_user(
-            cls.env, login="abc_salesman_all", groups="sales_team.group_sale_salesman_all_leads", name="All Rep"
-        )
-        cls.manager = new_test_user(cls.env, login="abc_manager", groups="sales_team.group_sale_manager", name="Boss")
-
-    # ------------------------------------------------------------
-    # helpers
-    # ------------------------------------------------------------
+class AbcHelpers:
+    """Customers and orders for tests; needs ``cls.env`` and ``cls.product``."""
 
     @classmethod
     def _customer(cls, name, **vals):
@@ -66,6 +42,34 @@ class CustomerAbcCase(TransactionCase):
             order.state = "sent"
         order.date_order = datetime.combine(day, time(hour, minute))
         return order
+
+
+class CustomerAbcCase(AbcHelpers, TransactionCase):
+    """Fixtures: one company in UTC with the default settings, a product
+    without taxes, a salesman (own customers), a salesman seeing all
+    customers and a sales manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.company.partner_id.tz = False
+        cls.currency = cls.company.currency_id
+        cls.product = cls.env["product.product"].create(
+            {"name": "ABC Widget", "type": "consu", "list_price": 1.0, "taxes_id": [Command.clear()]}
+        )
+        cls.salesman = new_test_user(
+            cls.env, login="abc_salesman", groups="sales_team.group_sale_salesman", name="Own Rep"
+        )
+        cls.salesman_all = new_test_user(
+            cls.env, login="abc_salesman_all", groups="sales_team.group_sale_salesman_all_leads", name="All Rep"
+        )
+        cls.manager = new_test_user(cls.env, login="abc_manager", groups="sales_team.group_sale_manager", name="Boss")
+
+    # ------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------
 
     def _classify(self, today=TODAY, companies=None):
         self.env["customer.abc.profile"].classify(today=today, companies=companies)

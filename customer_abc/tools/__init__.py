@@ -1,0 +1,3 @@
+"""Pure helpers of customer_abc (no Odoo import)."""
+
+from . import xlsx_export
