@@ -12,6 +12,17 @@ GRADE_CHANGE_SELECTION = [
     ("same", "Unchanged"),
     ("new", "New"),
 ]
+LIFECYCLE_SELECTION = [
+    ("never", "Never traded"),
+    ("new", "New"),
+    ("active", "Active"),
+    ("at_risk", "About to churn"),
+    ("churned", "Churned"),
+]
+TREND_SELECTION = [
+    ("surge", "Surge"),
+    ("plunge", "Plunge"),
+]
 METHOD_SELECTION = [
     ("fixed", "Fixed thresholds"),
     ("share", "Cumulative share"),
@@ -46,6 +57,9 @@ class CustomerAbcHistory(models.Model):
     cumulative_share_pct = fields.Float(string="Cumulative Share (%)", digits=(16, 4), readonly=True, aggregator=False)
     rank = fields.Integer(readonly=True, aggregator=False, help="1 = largest amount; 0 = no positive amount.")
     method = fields.Selection(METHOD_SELECTION, readonly=True)
+    lifecycle = fields.Selection(
+        LIFECYCLE_SELECTION, readonly=True, help="Lifecycle of the customer on the last day of the period."
+    )
 
     _sql_constraints = [
         (

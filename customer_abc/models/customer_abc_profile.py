@@ -13,9 +13,15 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..analytics import grading, periods, profiles, trends
+from ..analytics import grading, lifecycle, periods, profiles, trends
 from ..tools import xlsx_export
-from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION, METHOD_SELECTION
+from .customer_abc_history import (
+    GRADE_CHANGE_SELECTION,
+    GRADE_SELECTION,
+    LIFECYCLE_SELECTION,
+    METHOD_SELECTION,
+    TREND_SELECTION,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -26,17 +32,6 @@ BACKFILL_PERIODS = 12
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
 
-LIFECYCLE_SELECTION = [
-    ("never", "Never traded"),
-    ("new", "New"),
-    ("active", "Active"),
-    ("at_risk", "About to churn"),
-    ("churned", "Churned"),
-]
-TREND_SELECTION = [
-    ("surge", "Surge"),
-    ("plunge", "Plunge"),
-]
 
 # Columns the job writes on the profile: (name, SQL type of the load table,
 # kind).  ``money`` columns travel as integer minor units and are stored as
@@ -576,6 +571,12 @@ class CustomerAbcProfile(models.Model):
 
         for index, (start, end) in enumerate(wanted):
             window(f"amount_{index}", f"count_{index}", start, end)
+            # as of the period's last day, for the lifecycle kept in history
+            before_end = SQL("o.local_date < %s", end)
+            columns.append(
+                SQL("MAX(o.local_date) FILTER (WHERE %s) AS %s", before_end, SQL.identifier(f"last_{index}"))
+            )
+            columns.append(SQL("COUNT(*) FILTER (WHERE %s) AS %s", before_end, SQL.identifier(f"orders_{index}")))
         (cur_first, cur_last), (old_first, old_last) = context["trend_windows"]
         window("trend_amount_current", "trend_orders_current", cur_first, cur_last + timedelta(days=1))
         window("trend_amount_previous", "trend_orders_previous", old_first, old_last + timedelta(days=1))
@@ -706,11 +707,11 @@ class CustomerAbcProfile(models.Model):
         if len(idle):
             zeros = pd.DataFrame(0, index=range(len(idle)), columns=stats.columns)
             zeros["partner_id"] = idle["partner_id"].to_numpy()
-            zeros[["first_order_date", "last_order_date"]] = None
+            zeros[[name for name in stats.columns if name.endswith("_date") or name.startswith("last_")]] = None
             frame = pd.concat([stats, zeros], ignore_index=True) if len(stats) else zeros
         else:
             frame = stats
-        int_columns = [name for name in frame.columns if not name.endswith("_date")]
+        int_columns = [name for name in frame.columns if not name.endswith("_date") and not name.startswith("last_")]
         frame[int_columns] = frame[int_columns].astype("int64")
         frame["previous_amount"] = frame[f"amount_{wanted.index(context['previous_bounds'])}"]
         frame = self._abc_join(frame, self._abc_median_gap_query(company, context), {"median_gap": float("nan")})
@@ -808,9 +809,34 @@ class CustomerAbcProfile(models.Model):
             graded["grade_change"] = grading.grade_changes(graded["previous_grade"], graded["grade"])
             graded["period_start"] = start
             graded["period_end"] = end
+            graded["lifecycle"] = self._abc_lifecycle_at(frame.loc[eligible], index, end, context).to_numpy()
             rows.append(graded)
             previous = graded.set_index("partner_id")["grade"]
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+    def _abc_lifecycle_at(self, frame, index, end, context):
+        """Lifecycle of the customers of ``frame`` on the last day of the
+        period ``index`` (exclusive ``end``), from their orders until then."""
+        first = frame["first_order_date"]
+        rules = context["rules"]
+        as_of = pd.DataFrame(
+            {
+                "first_order_date": [day if day is not None and day < end else None for day in first],
+                "last_order_date": frame[f"last_{index}"].to_numpy(),
+                "lifetime_count": frame[f"orders_{index}"].to_numpy(),
+                "median_gap": frame["median_gap"].to_numpy(),
+            }
+        )
+        return lifecycle.lifecycle(
+            as_of,
+            end - timedelta(days=1),
+            rules.new_days,
+            rules.at_risk_days,
+            rules.churn_days,
+            rules.adaptive,
+            rules.at_risk_factor,
+            rules.churn_factor,
+        )
 
     # ------------------------------------------------------------
     # TOOLING: bulk writes
@@ -858,6 +884,7 @@ class CustomerAbcProfile(models.Model):
                 ("share_pct", SQL("float8")),
                 ("cumulative_share_pct", SQL("float8")),
                 ("rank", SQL("int4")),
+                ("lifecycle", SQL("varchar")),
             ],
             history,
         )
@@ -869,25 +896,25 @@ class CustomerAbcProfile(models.Model):
                 """
                 INSERT INTO customer_abc_history AS h
                        (company_id, partner_id, period_start, period_end, grade, previous_grade, grade_change,
-                        amount, order_count, share_pct, cumulative_share_pct, rank, method,
+                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle,
                         create_uid, create_date, write_uid, write_date)
                 SELECT %(company)s, v.partner_id, v.period_start, v.period_end, v.grade, v.previous_grade,
                        v.grade_change, v.amount::numeric / %(scale)s, v.order_count, v.share_pct,
-                       v.cumulative_share_pct, v.rank, %(method)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM customer_abc_history_new v
                 ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
                    SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
                        previous_grade = EXCLUDED.previous_grade, grade_change = EXCLUDED.grade_change,
                        amount = EXCLUDED.amount, order_count = EXCLUDED.order_count,
                        share_pct = EXCLUDED.share_pct, cumulative_share_pct = EXCLUDED.cumulative_share_pct,
-                       rank = EXCLUDED.rank, method = EXCLUDED.method,
+                       rank = EXCLUDED.rank, method = EXCLUDED.method, lifecycle = EXCLUDED.lifecycle,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
                  WHERE (h.period_end, h.grade, h.previous_grade, h.grade_change, h.amount, h.order_count,
-                        h.share_pct, h.cumulative_share_pct, h.rank, h.method)
+                        h.share_pct, h.cumulative_share_pct, h.rank, h.method, h.lifecycle)
                        IS DISTINCT FROM
                        (EXCLUDED.period_end, EXCLUDED.grade, EXCLUDED.previous_grade, EXCLUDED.grade_change,
                         EXCLUDED.amount, EXCLUDED.order_count, EXCLUDED.share_pct, EXCLUDED.cumulative_share_pct,
-                        EXCLUDED.rank, EXCLUDED.method)
+                        EXCLUDED.rank, EXCLUDED.method, EXCLUDED.lifecycle)
                 """,
                 company=company.id,
                 scale=10 ** context["digits"],

@@ -279,3 +279,28 @@ class TestDetailColumns(CustomerAbcCase):
         partner.write({"user_id": self.salesman_all.id, "mobile": "+86 138 0000 0000"})
         self.assertEqual(profile.user_id, self.salesman_all)
         self.assertEqual(profile.mobile, "+86 138 0000 0000")
+
+
+@tagged("post_install", "-at_install")
+class TestHistoryLifecycle(CustomerAbcCase):
+    def test_history_keeps_the_lifecycle_at_each_period_end(self):
+        partner = self._customer("Seasonal")
+        self._order(partner, 100.0, date(2023, 3, 10))
+        self._order(partner, 100.0, date(2023, 9, 20))
+        self.env["customer.abc.profile"]._backfill(today=TODAY)
+        rows = {
+            row.period_start: row.lifecycle
+            for row in self.env["customer.abc.history"].search([("partner_id", "=", partner.id)])
+        }
+        expected = {
+            date(2023, 3, 1): "new",  # first order on Mar 10, seen on Mar 31
+            date(2023, 4, 1): "active",  # Apr 30: 51 days
+            date(2023, 5, 1): "at_risk",  # May 31: 82 days
+            date(2023, 6, 1): "churned",  # Jun 30: 112 days
+            date(2023, 9, 1): "active",  # back on Sep 20
+            date(2023, 11, 1): "at_risk",  # Nov 30: 71 days
+            FEB: "churned",  # Feb 29: 162 days
+        }
+        for start, lifecycle in expected.items():
+            with self.subTest(start=start):
+                self.assertEqual(rows[start], lifecycle)
