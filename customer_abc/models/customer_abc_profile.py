@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytz
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -223,6 +224,12 @@ class CustomerAbcProfile(models.Model):
 
     history_ids = fields.One2many("customer.abc.history", compute="_compute_history_ids", string="Grade History")
 
+    # playbook
+    strategy = fields.Char(compute="_compute_strategy", help="What to do with a customer of this grade.")
+    followup_period_start = fields.Date(
+        readonly=True, help="Graded period for which a follow-up was last scheduled (never twice for one period)."
+    )
+
     _sql_constraints = [
         ("company_partner_uniq", "UNIQUE(company_id, partner_id)", "A customer has one profile per company."),
     ]
@@ -245,6 +252,12 @@ class CustomerAbcProfile(models.Model):
     def _compute_is_overdue(self):
         for profile in self:
             profile.is_overdue = profile.overdue_amount > 0
+
+    @api.depends("grade", "company_id")
+    @api.depends_context("lang")
+    def _compute_strategy(self):
+        for profile in self:
+            profile.strategy = profile.company_id._abc_strategy(profile.grade)
 
     def _compute_history_ids(self):
         History = self.env["customer.abc.history"]
@@ -288,6 +301,9 @@ class CustomerAbcProfile(models.Model):
             "url": f"/customer_abc/export/xlsx?{urlencode(query)}",
             "target": "self",
         }
+
+    def action_log_visit(self):
+        return self.partner_id.action_abc_log_visit()
 
     def action_classify_now(self):
         """Button: classify the current company now and reload the view."""
@@ -465,6 +481,10 @@ class CustomerAbcProfile(models.Model):
         self._abc_write_partner_fields(company)
         self._abc_invalidate()
         clock.mark("partners")
+        if not backfill:
+            self._abc_schedule_followups(company, context)
+            self.env["customer.abc.action"]._abc_evaluate(company, context["today"], context["states"], context["tz"])
+            clock.mark("playbook")
         _logger.info(
             "customer_abc: classified %s, period %s, %d customers in %.2fs (%s)",
             company.name,
@@ -1087,6 +1107,143 @@ class CustomerAbcProfile(models.Model):
                     company=company.id,
                 )
             )
+
+    # ------------------------------------------------------------
+    # TOOLING: playbook
+    # ------------------------------------------------------------
+
+    def _abc_schedule_followups(self, company, context):
+        """Schedule a follow-up for every customer graded D in the period
+        that had a grade before: a Visit when it was A or B, a phone call when
+        it was C or D.  At most one per customer and period, never while one
+        of the same kind is open; assigned to the salesperson, else the sales
+        team leader, else the company's fallback user.  Returns the count."""
+        if not company.abc_followup:
+            return 0
+        start = context["period_bounds"][0]
+        candidates = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("grade", "=", "D"),
+                ("previous_grade", "!=", False),
+                "|",
+                ("followup_period_start", "=", False),
+                ("followup_period_start", "!=", start),
+            ]
+        )
+        if not candidates:
+            return 0
+        visit = self.env.ref("customer_abc.mail_activity_type_visit")
+        call = self.env.ref("mail.mail_activity_data_call")
+        open_pairs = {
+            (activity.res_id, activity.activity_type_id.id)
+            for activity in self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", candidates.partner_id.ids),
+                    ("activity_type_id", "in", (visit | call).ids),
+                ]
+            )
+        }
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        leaders = self._abc_team_leaders(company, candidates.partner_id)
+        activity_vals, action_vals, unassigned = [], [], 0
+        for profile in candidates:
+            partner = profile.partner_id
+            kind = visit if profile.previous_grade in ("A", "B") else call
+            user = partner.user_id or leaders.get(partner.id) or company.abc_followup_user_id
+            if not user:
+                unassigned += 1
+                continue
+            if (partner.id, kind.id) in open_pairs:
+                continue
+            activity_vals.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": kind.id,
+                    "user_id": user.id,
+                    "summary": profile.with_context(lang=user.lang)._abc_followup_summary(kind),
+                    "note": profile.with_context(lang=user.lang)._abc_followup_note(context),
+                    "date_deadline": kind._get_date_deadline(),
+                    "automated": True,
+                }
+            )
+            action_vals.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "kind": "visit" if kind == visit else "call",
+                    "source": "followup",
+                    "date": context["today"],
+                    "user_id": user.id,
+                    "previous_grade": profile.previous_grade,
+                    "grade": "D",
+                    "period_start": start,
+                }
+            )
+        # no e-mail per assignment from a nightly job: the salespeople see them in their activities
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
+        for vals, activity in zip(action_vals, activities, strict=True):
+            vals["activity_id"] = activity.id
+        self.env["customer.abc.action"]._abc_log(action_vals)
+        candidates.write({"followup_period_start": start})
+        if unassigned:
+            _logger.info(
+                "customer_abc: %s: %d customers fell to D without salesperson, team leader or fallback user",
+                company.name,
+                unassigned,
+            )
+        return len(activities)
+
+    def _abc_team_leaders(self, company, partners):
+        """``{partner_id: res.users}``: the leader of the sales team of each
+        customer's most recent order with the company."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, team.user_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                  JOIN crm_team team ON team.id = so.team_id
+                 WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
+              ORDER BY p.commercial_partner_id, so.date_order DESC
+                """,
+                partners.ids,
+                company.id,
+            )
+        )
+        users = self.env["res.users"].browse({user_id for _partner, user_id in rows})
+        return {partner_id: users.browse(user_id) for partner_id, user_id in rows}
+
+    def _abc_followup_summary(self, kind):
+        if kind == self.env.ref("customer_abc.mail_activity_type_visit"):
+            return self.env._("Visit: customer fell to grade D")
+        return self.env._("Call: customer fell to grade D")
+
+    def _abc_followup_note(self, context):
+        """Why the follow-up exists, in the language of the context."""
+        self.ensure_one()
+        start = context["period_bounds"][0]
+        period = f"{start:%Y-%m}" if context["period"] == "month" else f"{start.year} Q{(start.month - 1) // 3 + 1}"
+        lines = [
+            self.env._(
+                "Grade %(previous)s in the period before, D in %(period)s.",
+                previous=self.previous_grade,
+                period=period,
+            ),
+            self.env._(
+                "Amount in %(period)s: %(amount)s (before: %(previous_amount)s).",
+                period=period,
+                amount=self.currency_id.format(self.period_amount),
+                previous_amount=self.currency_id.format(self.previous_amount),
+            ),
+            self.env._("Last order: %(date)s.", date=self.last_order_date)
+            if self.last_order_date
+            else self.env._("No order yet."),
+            self.company_id._abc_strategy("D"),
+        ]
+        return Markup("<br/>").join(lines)
 
     def _abc_invalidate(self):
         self.env["customer.abc.history"].invalidate_model()

@@ -45,7 +45,21 @@ class ResCompany(models.Model):
 
     # playbook
     abc_followup = fields.Boolean(string="Follow-up Activities", default=True)
+    abc_followup_user_id = fields.Many2one(
+        "res.users",
+        string="Fallback Follow-up User",
+        help="Gets the follow-ups of customers that have neither a salesperson nor a sales team leader.",
+    )
     abc_coupon_cooldown_days = fields.Integer(string="Coupon Cooldown (days)", default=30)
+    abc_winback_days = fields.Integer(
+        string="Win-back Window (days)",
+        default=30,
+        help="A follow-up or a coupon counts as a win when the customer orders within this many days.",
+    )
+    abc_strategy_a = fields.Char(string="Strategy A", translate=True, help="Empty: the default text.")
+    abc_strategy_b = fields.Char(string="Strategy B", translate=True, help="Empty: the default text.")
+    abc_strategy_c = fields.Char(string="Strategy C", translate=True, help="Empty: the default text.")
+    abc_strategy_d = fields.Char(string="Strategy D", translate=True, help="Empty: the default text.")
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -177,8 +191,8 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("abc_coupon_cooldown_days")
-    def _check_abc_coupon_cooldown(self):
+    @api.constrains("abc_coupon_cooldown_days", "abc_winback_days")
+    def _check_abc_playbook(self):
         for company in self:
             if company.abc_coupon_cooldown_days < 0:
                 raise ValidationError(
@@ -186,10 +200,30 @@ class ResCompany(models.Model):
                         "Coupon Cooldown (%(days)s days) cannot be negative.", days=company.abc_coupon_cooldown_days
                     )
                 )
+            if company.abc_winback_days <= 0:
+                raise ValidationError(
+                    self.env._("Win-back Window (%(days)s days) must be greater than 0.", days=company.abc_winback_days)
+                )
 
     # ------------------------------------------------------------
     # TOOLING
     # ------------------------------------------------------------
+
+    def _abc_strategy(self, grade):
+        """The playbook line for ``grade`` in the current language: the
+        company's own text when set, else the default one."""
+        self.ensure_one()
+        if not grade:
+            return False
+        return self[f"abc_strategy_{grade.lower()}"] or self._abc_default_strategies()[grade]
+
+    def _abc_default_strategies(self):
+        return {
+            "A": self.env._("Keep: priority service, regular visits, protect the relationship."),
+            "B": self.env._("Grow: widen the range they buy, aim for grade A."),
+            "C": self.env._("Convert: bigger, regular orders with volume offers."),
+            "D": self.env._("Win back: call or visit, find out why, offer a coupon."),
+        }
 
     def _abc_timezone(self):
         """Timezone name used for period boundaries and order ages: the

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION
 from .customer_abc_profile import LIFECYCLE_SELECTION, TREND_SELECTION
@@ -24,6 +24,7 @@ class ResPartner(models.Model):
     abc_lifecycle = fields.Selection(LIFECYCLE_SELECTION, string="Lifecycle", company_dependent=True, readonly=True)
     abc_amount_trend = fields.Selection(TREND_SELECTION, string="Amount Trend", company_dependent=True, readonly=True)
     abc_frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", company_dependent=True, readonly=True)
+    abc_strategy = fields.Char(string="ABC Strategy", compute="_compute_abc_strategy")
     abc_profile_id = fields.Many2one(
         "customer.abc.profile", string="ABC Profile", compute="_compute_abc_profile_id", compute_sudo=False
     )
@@ -51,9 +52,27 @@ class ResPartner(models.Model):
             partner.abc_profile_id = by_partner.get(partner_id, False)
             partner.abc_history_ids = history.filtered(lambda row, pid=partner_id: row.partner_id.id == pid)
 
+    @api.depends("abc_grade")
+    @api.depends_context("company", "lang")
+    def _compute_abc_strategy(self):
+        company = self.env.company
+        for partner in self:
+            partner.abc_strategy = company._abc_strategy(partner.commercial_partner_id.abc_grade)
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
+
+    def action_abc_log_visit(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Visit"),
+            "res_model": "customer.abc.visit.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
 
     def action_abc_open_profile(self):
         self.ensure_one()

@@ -6,3 +6,5 @@ from . import test_lifecycle
 from . import test_export
 from . import test_settings
 from . import test_access
+from . import test_playbook
+from . import test_coupon_wizard

@@ -1,0 +1,368 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+class CustomerAbcCouponWizard(models.TransientModel):
+    """Issue one real coupon (``loyalty.card``) per selected customer and
+    text each its own code by SMS.
+
+    The preview lists who receives a coupon and who is skipped, and why; the
+    issue step re-checks everything, creates the coupons, queues one SMS per
+    customer on the customer's chatter and sends them in one batch.  A failed
+    SMS never removes its coupon.
+    """
+
+    _name = "customer.abc.coupon.wizard"
+    _description = "Issue Coupons by SMS"
+
+    state = fields.Selection([("preview", "Preview"), ("done", "Done")], default="preview", required=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    program_id = fields.Many2one(
+        "loyalty.program",
+        string="Coupon Program",
+        domain="[('program_type', '=', 'coupons'), ('company_id', 'in', [company_id, False])]",
+    )
+    valid_until = fields.Date(required=True, default=lambda self: fields.Date.context_today(self) + timedelta(days=30))
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        required=True,
+        domain="[('model', '=', 'loyalty.card')]",
+        default=lambda self: self.env.ref("customer_abc.sms_template_coupon", raise_if_not_found=False),
+    )
+    sms_body = fields.Char(related="sms_template_id.body", string="Message")
+    cooldown_days = fields.Integer(related="company_id.abc_coupon_cooldown_days")
+
+    # one-click program
+    new_program_name = fields.Char(string="Program Name", default=lambda self: self.env._("Win-back coupon"))
+    new_discount_mode = fields.Selection(
+        [("per_order", "Fixed amount"), ("percent", "Percentage")], string="Discount", default="per_order"
+    )
+    new_discount = fields.Float(string="Discount Value", default=50.0)
+
+    line_ids = fields.One2many(
+        "customer.abc.coupon.wizard.line", "wizard_id", compute="_compute_line_ids", store=True, readonly=False
+    )
+    send_count = fields.Integer(compute="_compute_counts")
+    skip_count = fields.Integer(compute="_compute_counts")
+    sent_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer(compute="_compute_counts")
+
+    # ------------------------------------------------------------
+    # DEFAULTS AND COMPUTES
+    # ------------------------------------------------------------
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if "partner_ids" in fields_list and not values.get("partner_ids") and context.get("active_ids"):
+            model = context.get("active_model")
+            if model == "res.partner":
+                partners = self.env["res.partner"].browse(context["active_ids"])
+            elif model == "customer.abc.profile":
+                partners = self.env["customer.abc.profile"].browse(context["active_ids"]).partner_id
+            else:
+                partners = self.env["res.partner"]
+            values["partner_ids"] = [Command.set(partners.commercial_partner_id.ids)]
+        if "program_id" in fields_list and not values.get("program_id"):
+            program = self.env["loyalty.program"].search(self._program_domain(), limit=1, order="id desc")
+            values["program_id"] = program.id
+        return values
+
+    def _program_domain(self, company=None):
+        company = company or self.env.company
+        return [("program_type", "=", "coupons"), ("company_id", "in", [company.id, False])]
+
+    @api.depends("partner_ids", "program_id", "company_id")
+    def _compute_line_ids(self):
+        for wizard in self:
+            if wizard.state != "preview":
+                continue
+            checks = wizard._check_partners()
+            wizard.line_ids = [Command.clear()] + [Command.create(check) for check in checks]
+
+    @api.depends("line_ids.status")
+    def _compute_counts(self):
+        for wizard in self:
+            statuses = wizard.line_ids.mapped("status")
+            wizard.send_count = statuses.count("send")
+            wizard.skip_count = statuses.count("skip")
+            wizard.sent_count = statuses.count("sent")
+            wizard.failed_count = statuses.count("failed")
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_create_program(self):
+        """One click: a coupon program with a fixed or percentage discount
+        on the order, no e-mail (the code goes by SMS)."""
+        self.ensure_one()
+        if not self.new_program_name or self.new_discount <= 0:
+            raise UserError(self.env._("Give the new program a name and a discount greater than 0."))
+        if self.new_discount_mode == "percent" and self.new_discount > 100:
+            raise UserError(self.env._("A percentage discount cannot exceed 100 %."))
+        program = (
+            self.env["loyalty.program"]
+            .with_context(default_program_type="coupons")
+            .create(
+                {
+                    "name": self.new_program_name,
+                    "program_type": "coupons",
+                    "company_id": self.company_id.id,
+                    "trigger": "with_code",
+                    "applies_on": "current",
+                    "communication_plan_ids": [Command.clear()],
+                    "reward_ids": [
+                        Command.clear(),
+                        Command.create(
+                            {
+                                "reward_type": "discount",
+                                "discount_mode": self.new_discount_mode,
+                                "discount": self.new_discount,
+                                "discount_applicability": "order",
+                                "required_points": 1,
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        self.program_id = program
+        return self._reopen()
+
+    def action_issue(self):
+        """Create the coupons and send the SMS; safe to call twice."""
+        self.ensure_one()
+        # a double click or a re-submit: the first call wins, the others only show its result
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_abc_coupon_wizard SET state = 'done' WHERE id = %s AND state = 'preview' RETURNING id",
+                self.id,
+            )
+        )
+        if not self.env.cr.fetchone():
+            self.invalidate_recordset()
+            return self._reopen()
+        self.invalidate_recordset(["state"])
+        program = self.program_id
+        if not program:
+            raise UserError(self.env._("Choose a coupon program, or create one."))
+        if program.program_type != "coupons" or program.company_id not in (self.company_id, self.env["res.company"]):
+            raise UserError(
+                self.env._(
+                    "%(program)s is not a coupon program of %(company)s.",
+                    program=program.name,
+                    company=self.company_id.name,
+                )
+            )
+        if not self.partner_ids:
+            raise UserError(self.env._("Select the customers who should receive a coupon."))
+        checks = self._check_partners()
+        receivers = [check for check in checks if check["status"] == "send"]
+        self._touch_profiles([check["partner_id"] for check in receivers])
+        cards = self._create_cards(receivers)
+        sms_by_partner = self._send_sms(cards, receivers)
+        lines = []
+        for check in checks:
+            line = dict(check)
+            card = cards.filtered(lambda c, pid=check["partner_id"]: c.partner_id.id == pid)
+            if card:
+                sms = sms_by_partner.get(check["partner_id"])
+                line["card_id"] = card.id
+                if sms and sms.state == "error":
+                    line["status"] = "failed"
+                    failure = dict(sms._fields["failure_type"]._description_selection(self.env))
+                    line["reason"] = self.env._(
+                        "Coupon issued, SMS failed: %(reason)s", reason=failure.get(sms.failure_type, sms.failure_type)
+                    )
+                else:
+                    line["status"] = "sent"
+                    line["reason"] = False
+            lines.append(line)
+        self.line_ids = [Command.clear()] + [Command.create(line) for line in lines]
+        self._log_actions(cards)
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Issue Coupons"),
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _check_partners(self):
+        """One dict per customer: number to text, ``send`` or ``skip``, and
+        the reason of a skip."""
+        self.ensure_one()
+        partners = self.partner_ids.commercial_partner_id
+        last_coupons = self._last_coupon_dates(partners)
+        cooldown = self.company_id.abc_coupon_cooldown_days
+        today = fields.Date.context_today(self)
+        checks = []
+        for partner in partners:
+            number = partner.mobile or partner.phone
+            check = {"partner_id": partner.id, "number": number or False, "status": "skip", "reason": False}
+            last = last_coupons.get(partner.id)
+            if not partner.active:
+                check["reason"] = self.env._("Archived customer")
+            elif not number:
+                check["reason"] = self.env._("No mobile or phone number")
+            elif not self._valid_number(partner, number):
+                country = partner.country_id or self.company_id.country_id
+                check["reason"] = self.env._(
+                    "%(number)s is not a valid number for %(country)s",
+                    number=number,
+                    country=country.name or self.env._("an unknown country"),
+                )
+            elif cooldown and last and (today - last).days < cooldown:
+                check["reason"] = self.env._(
+                    "Got a coupon on %(date)s (cooldown: %(days)s days)", date=last, days=cooldown
+                )
+            else:
+                check["status"] = "send"
+                check["number"] = self._valid_number(partner, number)
+            checks.append(check)
+        return checks
+
+    def _valid_number(self, partner, number):
+        """E.164 form of ``number`` for the partner's country (else the
+        company's), or ``False``.  Without the phonenumbers library Odoo
+        cannot validate and returns the number unchanged."""
+        country = partner.country_id or self.company_id.country_id
+        return partner._phone_format(number=number, country=country, force_format="E164", raise_exception=False)
+
+    def _last_coupon_dates(self, partners):
+        """Day of the last coupon reserved for each customer by a program
+        of the company (or a shared one), in the user's timezone."""
+        if not partners:
+            return {}
+        groups = (
+            self.env["loyalty.card"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("program_id.company_id", "in", [self.company_id.id, False]),
+                ],
+                ["partner_id"],
+                ["create_date:max"],
+            )
+        )
+        return {partner.id: fields.Date.context_today(self, timestamp=created) for partner, created in groups}
+
+    def _touch_profiles(self, partner_ids):
+        """Stamp the last coupon date on the customers' profiles first: a
+        concurrent issue for the same customers then conflicts on these rows
+        and is retried with the coupons of this one in sight."""
+        if not partner_ids:
+            return
+        self.env["customer.abc.profile"].flush_model(["last_coupon_date"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_abc_profile SET last_coupon_date = %s WHERE company_id = %s AND partner_id = ANY(%s)",
+                fields.Date.context_today(self),
+                self.company_id.id,
+                partner_ids,
+            )
+        )
+        self.env["customer.abc.profile"].invalidate_model(["last_coupon_date"])
+
+    def _create_cards(self, receivers):
+        if not receivers:
+            return self.env["loyalty.card"]
+        points = min(self.program_id.reward_ids.mapped("required_points") or [1])
+        # sudo: salespeople may give coupons of an existing program to the
+        # customers they can read (the wizard checked them); creating programs
+        # stays a manager's right.  No e-mail: the code goes by SMS.
+        return (
+            self.env["loyalty.card"]
+            .sudo()
+            .with_context(loyalty_no_mail=True, action_no_send_mail=True)
+            .create(
+                [
+                    {
+                        "program_id": self.program_id.id,
+                        "partner_id": check["partner_id"],
+                        "points": points,
+                        "expiration_date": self.valid_until,
+                    }
+                    for check in receivers
+                ]
+            )
+        )
+
+    def _send_sms(self, cards, receivers):
+        """Post each customer's SMS on its chatter (queued), then send them
+        all in one batch.  Returns ``{partner_id: sms.sms}``."""
+        if not cards:
+            return {}
+        bodies = self.sms_template_id.sudo()._render_field("body", cards.ids, compute_lang=True)
+        numbers = {check["partner_id"]: check["number"] for check in receivers}
+        messages = self.env["mail.message"]
+        for card in cards:
+            partner = card.partner_id
+            # sudo: posting needs write access on the partner, which a salesperson may lack
+            messages |= partner.sudo()._message_sms(
+                bodies[card.id],
+                partner_ids=partner.ids,
+                sms_pid_to_number={partner.id: numbers[partner.id]},
+                author_id=self.env.user.partner_id.id,
+                put_in_queue=True,
+            )
+        sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", messages.ids)])
+        sms.filtered(lambda record: record.state == "outgoing").send(auto_commit=False, raise_exception=False)
+        return {record.partner_id.id: record for record in sms}
+
+    def _log_actions(self, cards):
+        today = fields.Date.context_today(self)
+        grades = {
+            profile.partner_id.id: profile.grade
+            for profile in self.env["customer.abc.profile"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id), ("partner_id", "in", cards.partner_id.ids)])
+        }
+        self.env["customer.abc.action"]._abc_log(
+            [
+                {
+                    "company_id": self.company_id.id,
+                    "partner_id": card.partner_id.id,
+                    "kind": "coupon",
+                    "source": "coupon",
+                    "date": today,
+                    "user_id": self.env.uid,
+                    "grade": grades.get(card.partner_id.id),
+                    "loyalty_card_id": card.id,
+                }
+                for card in cards
+            ]
+        )
+
+
+class CustomerAbcCouponWizardLine(models.TransientModel):
+    _name = "customer.abc.coupon.wizard.line"
+    _description = "Issue Coupons by SMS: one customer"
+    _order = "status desc, id"
+
+    wizard_id = fields.Many2one("customer.abc.coupon.wizard", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    number = fields.Char()
+    status = fields.Selection(
+        [("send", "Will receive"), ("skip", "Skipped"), ("sent", "Sent"), ("failed", "SMS failed")], required=True
+    )
+    reason = fields.Char()
+    card_id = fields.Many2one("loyalty.card", string="Coupon")
+    code = fields.Char(related="card_id.code")
