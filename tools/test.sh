@@ -44,4 +44,7 @@ echo "== translations"
 odoo_bin -d "$db" --i18n-export="$work/customer_abc.pot" --modules=customer_abc --log-level=warn
 "$PY" tools/i18n.py check "$work/customer_abc.pot"
 
+echo "== benchmark smoke run (10,000 orders; figures, no timing assertion)"
+BENCH_TEMPLATE="$db" SIZES=10000 tools/bench.sh
+
 echo "== all checks passed"

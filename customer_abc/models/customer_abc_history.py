@@ -41,7 +41,8 @@ class CustomerAbcHistory(models.Model):
     _order = "period_start desc, company_id, rank, partner_id"
     _rec_name = "partner_id"
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    # (company, partner, period) is the unique index below: no separate company index
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
@@ -59,6 +60,12 @@ class CustomerAbcHistory(models.Model):
     method = fields.Selection(METHOD_SELECTION, readonly=True)
     lifecycle = fields.Selection(
         LIFECYCLE_SELECTION, readonly=True, help="Lifecycle of the customer on the last day of the period."
+    )
+    sync_hash = fields.Char(
+        string="Fingerprint",
+        readonly=True,
+        copy=False,
+        help="Fingerprint of the figures last written by the classification.",
     )
 
     _sql_constraints = [

@@ -50,7 +50,6 @@ PROFILE_COLUMNS = [
     ("lifecycle", "varchar", "data"),
     ("first_order_date", "date", "data"),
     ("last_order_date", "date", "data"),
-    ("days_since_last_order", "int4", "data"),
     ("lifetime_amount", "int8", "money"),
     ("lifetime_order_count", "int4", "data"),
     ("median_gap_days", "float8", "data"),
@@ -68,6 +67,20 @@ PROFILE_COLUMNS = [
     ("last_coupon_date", "date", "data"),
 ]
 PARTNER_COLUMNS = ["active", "user_id", "state_id", "country_id", "phone", "mobile"]
+# History columns the fingerprint of a history row covers
+HISTORY_HASHED = [
+    "period_end",
+    "grade",
+    "previous_grade",
+    "grade_change",
+    "amount",
+    "order_count",
+    "share_pct",
+    "cumulative_share_pct",
+    "rank",
+    "lifecycle",
+    "method",
+]
 
 # The analysis table as exported to Excel: (field, kind, column width)
 EXPORT_COLUMNS = [
@@ -134,14 +147,15 @@ class CustomerAbcProfile(models.Model):
     # ------------------------------------------------------------
 
     active = fields.Boolean(related="partner_id.active", store=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    # (company, partner) is the unique index below: no separate company index
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson", store=True, index=True)
-    state_id = fields.Many2one(related="partner_id.state_id", string="Region", store=True, index=True)
-    country_id = fields.Many2one(related="partner_id.country_id", store=True, index=True)
+    state_id = fields.Many2one(related="partner_id.state_id", string="Region", store=True)
+    country_id = fields.Many2one(related="partner_id.country_id", store=True)
     phone = fields.Char(related="partner_id.phone", store=True)
     mobile = fields.Char(related="partner_id.mobile", store=True)
 
@@ -150,7 +164,6 @@ class CustomerAbcProfile(models.Model):
         GRADE_SELECTION,
         compute="_compute_grade",
         store=True,
-        index=True,
         help="Effective grade: the manual grade when set, else the computed one.",
     )
     computed_grade = fields.Selection(GRADE_SELECTION, readonly=True)
@@ -165,9 +178,7 @@ class CustomerAbcProfile(models.Model):
         help="A manual grade differs from the computed one.",
     )
     previous_grade = fields.Selection(GRADE_SELECTION, readonly=True)
-    grade_change = fields.Selection(
-        GRADE_CHANGE_SELECTION, string="Change", compute="_compute_grade", store=True, index=True
-    )
+    grade_change = fields.Selection(GRADE_CHANGE_SELECTION, string="Change", compute="_compute_grade", store=True)
     method = fields.Selection(METHOD_SELECTION, readonly=True)
     period_start = fields.Date(readonly=True, help="First day of the graded (last completed) period.")
     period_end = fields.Date(readonly=True, help="First day after the graded period.")
@@ -187,10 +198,15 @@ class CustomerAbcProfile(models.Model):
     rank_sort = fields.Integer(readonly=True, aggregator=False, help="Rank with unranked customers last.")
 
     # lifecycle, as of the last run
-    lifecycle = fields.Selection(LIFECYCLE_SELECTION, readonly=True, index=True)
+    lifecycle = fields.Selection(LIFECYCLE_SELECTION, readonly=True)
     first_order_date = fields.Date(readonly=True)
     last_order_date = fields.Date(readonly=True)
-    days_since_last_order = fields.Integer(readonly=True, aggregator=False)
+    days_since_last_order = fields.Integer(
+        compute="_compute_days_since_last_order",
+        search="_search_days_since_last_order",
+        aggregator=False,
+        help="Whole days from the last order to today (company timezone).",
+    )
     lifetime_amount = fields.Monetary(currency_field="currency_id", readonly=True)
     lifetime_order_count = fields.Integer(string="Lifetime Orders", readonly=True)
     median_gap_days = fields.Float(
@@ -202,8 +218,8 @@ class CustomerAbcProfile(models.Model):
     )
 
     # trend alerts: the last window against the one before
-    amount_trend = fields.Selection(TREND_SELECTION, readonly=True, index=True)
-    frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", readonly=True, index=True)
+    amount_trend = fields.Selection(TREND_SELECTION, readonly=True)
+    frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", readonly=True)
     trend_amount_current = fields.Monetary(string="Amount, Last Window", currency_field="currency_id", readonly=True)
     trend_amount_previous = fields.Monetary(string="Amount, Window Before", currency_field="currency_id", readonly=True)
     trend_orders_current = fields.Integer(string="Orders, Last Window", readonly=True)
@@ -218,11 +234,17 @@ class CustomerAbcProfile(models.Model):
     overdue_amount = fields.Monetary(
         string="Overdue", currency_field="currency_id", readonly=True, help="Open invoices past their due date."
     )
-    is_overdue = fields.Boolean(string="Has Overdue", compute="_compute_is_overdue", store=True, index=True)
+    is_overdue = fields.Boolean(string="Has Overdue", compute="_compute_is_overdue", store=True)
     last_visit_date = fields.Date(readonly=True)
     last_coupon_date = fields.Date(readonly=True)
 
     history_ids = fields.One2many("customer.abc.history", compute="_compute_history_ids", string="Grade History")
+    sync_hash = fields.Char(
+        string="Fingerprint",
+        readonly=True,
+        copy=False,
+        help="Fingerprint of the figures last written by the classification.",
+    )
 
     # playbook
     strategy = fields.Char(compute="_compute_strategy", help="What to do with a customer of this grade.")
@@ -247,6 +269,24 @@ class CustomerAbcProfile(models.Model):
             profile.grade_change = changes(
                 pd.Series([profile.previous_grade or None]), pd.Series([profile.grade])
             ).iloc[0]
+
+    @api.depends("last_order_date")
+    def _compute_days_since_last_order(self):
+        # not stored: a stored age would rewrite every profile every day
+        today = {company: company._abc_today() for company in self.company_id}
+        for profile in self:
+            if profile.last_order_date:
+                profile.days_since_last_order = (today[profile.company_id] - profile.last_order_date).days
+            else:
+                profile.days_since_last_order = False
+
+    def _search_days_since_last_order(self, operator, value):
+        """``days_since_last_order <op> N`` as a condition on the last order date."""
+        reverse = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "!=": "!="}
+        if operator not in reverse or not isinstance(value, int):
+            return NotImplemented
+        day = self.env.company._abc_today() - timedelta(days=value)
+        return [("last_order_date", reverse[operator], day)]
 
     @api.depends("overdue_amount")
     def _compute_is_overdue(self):
@@ -476,9 +516,9 @@ class CustomerAbcProfile(models.Model):
         clock.mark("grading")
         self._abc_write_history(company, history, todo, context)
         clock.mark("history")
-        self._abc_write_profiles(company, profile_rows, context)
+        gone = self._abc_write_profiles(company, profile_rows, context)
         clock.mark("profiles")
-        self._abc_write_partner_fields(company)
+        self._abc_write_partner_fields(company, gone=gone)
         self._abc_invalidate()
         clock.mark("partners")
         if not backfill:
@@ -551,14 +591,21 @@ class CustomerAbcProfile(models.Model):
         """SQL expression: an amount rounded to integer minor units."""
         return SQL("ROUND(%s * %s)::bigint", amount, 10 ** context["digits"])
 
+    def _abc_utc(self, day, context):
+        """Local midnight starting ``day`` in the company's timezone, as the
+        naive UTC timestamp ``date_order`` is stored in."""
+        tz = pytz.timezone(context["tz"])
+        return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
     def _abc_orders_query(self, company, context):
         """The company's confirmed orders until today: commercial partner,
-        local order date and untaxed amount in company-currency minor units
-        (converted with the order's own rate)."""
+        order timestamp (UTC), local order date and untaxed amount in
+        company-currency minor units (converted with the order's own rate)."""
         rate = SQL("CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END")
         return SQL(
             """
-            SELECT p.commercial_partner_id AS partner_id, %(local_date)s AS local_date, %(amount)s AS amount
+            SELECT p.commercial_partner_id AS partner_id, so.date_order AS stamp,
+                   %(local_date)s AS local_date, %(amount)s AS amount
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
@@ -575,11 +622,20 @@ class CustomerAbcProfile(models.Model):
     def _abc_order_stats_query(self, company, context, wanted):
         """The one aggregate over the company's confirmed orders: one row per
         commercial partner with lifetime figures, the amount and order count
-        of each wanted period, and of the two trend windows."""
+        of each wanted period, and of the two trend windows.
+
+        Day boundaries are turned into UTC timestamps once, so that the
+        filters compare the stored ``date_order`` directly; only the
+        aggregated dates are converted to the company's timezone."""
         columns = []
 
+        def local(stamp):
+            return self._abc_local_date(stamp, context["tz"])
+
         def window(amount_name, count_name, start, end_exclusive):
-            in_window = SQL("o.local_date >= %s AND o.local_date < %s", start, end_exclusive)
+            in_window = SQL(
+                "o.stamp >= %s AND o.stamp < %s", self._abc_utc(start, context), self._abc_utc(end_exclusive, context)
+            )
             columns.append(
                 SQL(
                     "COALESCE(SUM(o.amount) FILTER (WHERE %s), 0)::bigint AS %s",
@@ -592,27 +648,42 @@ class CustomerAbcProfile(models.Model):
         for index, (start, end) in enumerate(wanted):
             window(f"amount_{index}", f"count_{index}", start, end)
             # as of the period's last day, for the lifecycle kept in history
-            before_end = SQL("o.local_date < %s", end)
+            before_end = SQL("o.stamp < %s", self._abc_utc(end, context))
             columns.append(
-                SQL("MAX(o.local_date) FILTER (WHERE %s) AS %s", before_end, SQL.identifier(f"last_{index}"))
+                SQL(
+                    "%s AS %s",
+                    local(SQL("MAX(o.stamp) FILTER (WHERE %s)", before_end)),
+                    SQL.identifier(f"last_{index}"),
+                )
             )
             columns.append(SQL("COUNT(*) FILTER (WHERE %s) AS %s", before_end, SQL.identifier(f"orders_{index}")))
         (cur_first, cur_last), (old_first, old_last) = context["trend_windows"]
         window("trend_amount_current", "trend_orders_current", cur_first, cur_last + timedelta(days=1))
         window("trend_amount_previous", "trend_orders_previous", old_first, old_last + timedelta(days=1))
+        rate = SQL("CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END")
         return SQL(
             """
             SELECT o.partner_id,
-                   MIN(o.local_date) AS first_order_date,
-                   MAX(o.local_date) AS last_order_date,
+                   %(first)s AS first_order_date,
+                   %(last)s AS last_order_date,
                    COUNT(*) AS lifetime_count,
                    SUM(o.amount)::bigint AS lifetime_amount,
                    %(columns)s
-              FROM (%(orders)s) o
+              FROM (SELECT p.commercial_partner_id AS partner_id, so.date_order AS stamp, %(amount)s AS amount
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE so.company_id = %(company)s
+                       AND so.state IN %(states)s
+                       AND so.date_order < %(until)s) o
           GROUP BY o.partner_id
             """,
+            first=local(SQL("MIN(o.stamp)")),
+            last=local(SQL("MAX(o.stamp)")),
             columns=SQL(", ").join(columns),
-            orders=self._abc_orders_query(company, context),
+            amount=self._abc_minor_units(SQL("so.amount_untaxed / %s", rate), context),
+            company=company.id,
+            states=context["states"],
+            until=context["until_utc"],
         )
 
     def _abc_median_gap_query(self, company, context):
@@ -629,18 +700,19 @@ class CustomerAbcProfile(models.Model):
             orders=self._abc_orders_query(company, context),
         )
 
-    def _abc_population_query(self, company):
-        """Commercial partners that are customers of the company: customer
-        rank > 0, active, shared or of the company."""
+    def _abc_population_query(self, company, context):
+        """Commercial partners that are customers of the company (customer
+        rank > 0, active, shared or of the company), with their local
+        creation date."""
         return SQL(
             """
-            SELECT DISTINCT cp.id AS partner_id
-              FROM res_partner p
-              JOIN res_partner cp ON cp.id = p.commercial_partner_id
-             WHERE p.customer_rank > 0
-               AND p.active AND cp.active
+            SELECT cp.id AS partner_id, %(created)s AS created
+              FROM res_partner cp
+             WHERE cp.active
                AND (cp.company_id IS NULL OR cp.company_id = %(company)s)
+               AND cp.id IN (SELECT p.commercial_partner_id FROM res_partner p WHERE p.customer_rank > 0 AND p.active)
             """,
+            created=self._abc_local_date(SQL.identifier("cp", "create_date"), context["tz"]),
             company=company.id,
         )
 
@@ -705,11 +777,22 @@ class CustomerAbcProfile(models.Model):
             company=company.id,
         )
 
-    def _abc_frame(self, query, columns=None):
+    def _abc_frame(self, query, dates=(), text=("sync_hash",)):
+        """The rows of ``query`` as a DataFrame, streamed by ``COPY ... TO
+        STDOUT`` and parsed by pandas' C reader (much faster than building
+        Python tuples for 100,000 rows).  ``dates`` name the date columns,
+        returned as :class:`datetime.date` or ``None``; ``text`` columns are
+        kept as strings."""
         cr = self.env.cr
-        cr.execute(query)
-        names = columns or [column.name for column in cr.description]
-        return pd.DataFrame.from_records(cr.fetchall(), columns=names)
+        copy = SQL("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", query)
+        buffer = io.StringIO()
+        cr.copy_expert(cr.mogrify(copy.code, copy.params).decode(), buffer)
+        buffer.seek(0)
+        frame = pd.read_csv(buffer, dtype=dict.fromkeys([*dates, *text], str))
+        for name in dates:
+            days = pd.to_datetime(frame[name], format="%Y-%m-%d")
+            frame[name] = pd.Series(days.dt.date, index=frame.index, dtype=object).where(days.notna(), None)
+        return frame
 
     def _abc_fetch_customers(self, company, context, wanted):
         """Per-customer frame of the company: order statistics, customers
@@ -720,8 +803,9 @@ class CustomerAbcProfile(models.Model):
         self.env["account.move.line"].flush_model()
         self.env["mail.message"].flush_model()
         self.env["loyalty.card"].flush_model()
-        stats = self._abc_frame(self._abc_order_stats_query(company, context, wanted))
-        customers = self._abc_frame(self._abc_population_query(company))
+        dates = ["first_order_date", "last_order_date"] + [f"last_{index}" for index in range(len(wanted))]
+        stats = self._abc_frame(self._abc_order_stats_query(company, context, wanted), dates)
+        customers = self._abc_frame(self._abc_population_query(company, context), ["created"])
         # customers without any order: zero figures, keeping exact int64 columns
         idle = customers[~customers["partner_id"].isin(stats["partner_id"])]
         if len(idle):
@@ -734,20 +818,25 @@ class CustomerAbcProfile(models.Model):
         int_columns = [name for name in frame.columns if not name.endswith("_date") and not name.startswith("last_")]
         frame[int_columns] = frame[int_columns].astype("int64")
         frame["previous_amount"] = frame[f"amount_{wanted.index(context['previous_bounds'])}"]
-        frame = self._abc_join(frame, self._abc_median_gap_query(company, context), {"median_gap": float("nan")})
+        if context["rules"].adaptive:
+            frame = self._abc_join(frame, self._abc_median_gap_query(company, context), {"median_gap": float("nan")})
+        else:
+            frame["median_gap"] = float("nan")
         frame = self._abc_join(
             frame, self._abc_receivable_query(company, context), {"receivable_amount": 0, "overdue_amount": 0}
         )
         frame = self._abc_join(frame, self._abc_visit_query(context), {"last_visit_date": None})
         frame = self._abc_join(frame, self._abc_coupon_query(company, context), {"last_coupon_date": None})
-        frame["created"] = self._abc_created_dates(frame["partner_id"].tolist(), context)
+        # creation date of the customers (orders of partners who are not customers count from the first order)
+        created = dict(zip(customers["partner_id"], customers["created"], strict=True))
+        frame["created"] = [created.get(partner_id) for partner_id in frame["partner_id"]]
         frame.attrs["periods"] = list(wanted)
         return frame
 
     def _abc_join(self, frame, query, defaults):
         """Left-join the per-partner result of ``query`` to ``frame``,
         filling customers it does not mention with ``defaults``."""
-        extra = self._abc_frame(query).set_index("partner_id")
+        extra = self._abc_frame(query, [name for name in defaults if name.endswith("_date")]).set_index("partner_id")
         for name, default in defaults.items():
             if len(extra):
                 values = extra[name].reindex(frame["partner_id"]).to_numpy(dtype=object)
@@ -762,20 +851,6 @@ class CustomerAbcProfile(models.Model):
             else:
                 frame[name] = [value if ok else default for value, ok in zip(values, known, strict=True)]
         return frame
-
-    def _abc_created_dates(self, partner_ids, context):
-        """Local creation date of each partner (for period eligibility)."""
-        if not partner_ids:
-            return pd.Series([], dtype=object)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
-                self._abc_local_date(SQL.identifier("res_partner", "create_date"), context["tz"]),
-                partner_ids,
-            )
-        )
-        created = dict(rows)
-        return [created.get(partner_id) for partner_id in partner_ids]
 
     def _abc_has_history(self, company, bounds):
         rows = self.env.execute_query(
@@ -884,12 +959,50 @@ class CustomerAbcProfile(models.Model):
         )
         cr.copy_expert(copy.code, buffer)
 
+    def _abc_fingerprints(self, frame, columns):
+        """One hex fingerprint per row of the values ``columns`` (stable
+        across runs), to skip rows whose stored figures are the same."""
+        if frame.empty:
+            return pd.Series([], dtype=object)
+        hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+        return hashes.map("{:016x}".format)
+
+    def _abc_changed(self, new, stored, keys):
+        """Rows of ``new`` that are missing from ``stored`` or whose
+        fingerprint differs, and the ids of ``stored`` rows absent from ``new``."""
+        merged = new[[*keys, "sync_hash"]].merge(
+            stored[[*keys, "sync_hash", "id"]], on=keys, how="outer", suffixes=("", "_stored"), indicator=True
+        )
+        changed_keys = merged.loc[
+            (merged["_merge"] == "left_only")
+            | ((merged["_merge"] == "both") & (merged["sync_hash"] != merged["sync_hash_stored"])),
+            keys,
+        ]
+        changed = new.merge(changed_keys, on=keys, how="inner")
+        gone_ids = [int(record_id) for record_id in merged.loc[merged["_merge"] == "right_only", "id"]]
+        return changed, gone_ids
+
     def _abc_write_history(self, company, history, todo, context):
-        """Upsert the history rows of the periods ``todo``; rows that did not
-        change are left untouched, rows of customers gone are deleted."""
-        now = fields.Datetime.now()
-        uid = self.env.uid
+        """Upsert the history rows of the periods ``todo`` whose figures
+        changed (fingerprints), and delete the rows of customers gone."""
         cr = self.env.cr
+        history = history.copy()
+        history["method"] = context["method"]
+        history["sync_hash"] = self._abc_fingerprints(history, HISTORY_HASHED).to_numpy()
+        stored = self._abc_frame(
+            SQL(
+                "SELECT id, partner_id, period_start, sync_hash FROM customer_abc_history "
+                "WHERE company_id = %s AND period_start = ANY(%s)",
+                company.id,
+                [start for start, _end in todo],
+            ),
+            ["period_start"],
+        )
+        changed, gone_ids = self._abc_changed(history, stored, ["partner_id", "period_start"])
+        if gone_ids:
+            cr.execute(SQL("DELETE FROM customer_abc_history WHERE id = ANY(%s)", gone_ids))
+        if changed.empty:
+            return
         self._abc_temp_table(
             "customer_abc_history_new",
             [
@@ -905,22 +1018,22 @@ class CustomerAbcProfile(models.Model):
                 ("cumulative_share_pct", SQL("float8")),
                 ("rank", SQL("int4")),
                 ("lifecycle", SQL("varchar")),
+                ("sync_hash", SQL("varchar")),
             ],
-            history,
+            changed,
         )
-        # the anti-join below must not scan the new rows once per stored row
-        cr.execute(SQL("CREATE INDEX ON customer_abc_history_new (partner_id, period_start)"))
-        cr.execute(SQL("ANALYZE customer_abc_history_new"))
+        now = fields.Datetime.now()
         cr.execute(
             SQL(
                 """
                 INSERT INTO customer_abc_history AS h
                        (company_id, partner_id, period_start, period_end, grade, previous_grade, grade_change,
-                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle,
+                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle, sync_hash,
                         create_uid, create_date, write_uid, write_date)
                 SELECT %(company)s, v.partner_id, v.period_start, v.period_end, v.grade, v.previous_grade,
                        v.grade_change, v.amount::numeric / %(scale)s, v.order_count, v.share_pct,
-                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, v.sync_hash,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM customer_abc_history_new v
                 ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
                    SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
@@ -928,46 +1041,47 @@ class CustomerAbcProfile(models.Model):
                        amount = EXCLUDED.amount, order_count = EXCLUDED.order_count,
                        share_pct = EXCLUDED.share_pct, cumulative_share_pct = EXCLUDED.cumulative_share_pct,
                        rank = EXCLUDED.rank, method = EXCLUDED.method, lifecycle = EXCLUDED.lifecycle,
-                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                 WHERE (h.period_end, h.grade, h.previous_grade, h.grade_change, h.amount, h.order_count,
-                        h.share_pct, h.cumulative_share_pct, h.rank, h.method, h.lifecycle)
-                       IS DISTINCT FROM
-                       (EXCLUDED.period_end, EXCLUDED.grade, EXCLUDED.previous_grade, EXCLUDED.grade_change,
-                        EXCLUDED.amount, EXCLUDED.order_count, EXCLUDED.share_pct, EXCLUDED.cumulative_share_pct,
-                        EXCLUDED.rank, EXCLUDED.method, EXCLUDED.lifecycle)
+                       sync_hash = EXCLUDED.sync_hash, write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
                 """,
                 company=company.id,
                 scale=10 ** context["digits"],
                 method=context["method"],
-                uid=uid,
+                uid=self.env.uid,
                 now=now,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-                DELETE FROM customer_abc_history h
-                 WHERE h.company_id = %(company)s
-                   AND h.period_start = ANY(%(starts)s)
-                   AND NOT EXISTS (SELECT 1 FROM customer_abc_history_new v
-                                    WHERE v.partner_id = h.partner_id AND v.period_start = h.period_start)
-                """,
-                company=company.id,
-                starts=[start for start, _end in todo],
             )
         )
         cr.execute(SQL("DROP TABLE customer_abc_history_new"))
 
     def _abc_write_profiles(self, company, rows, context):
-        """Upsert one profile per customer of ``rows``, rewriting only those
-        whose figures changed, and delete the profiles of customers gone."""
+        """Upsert the profiles of ``rows`` whose figures changed
+        (fingerprints), and delete the profiles of customers gone.  Returns
+        the partner ids whose profile was deleted."""
         cr = self.env.cr
-        load = [("partner_id", SQL("int4"))] + [(name, SQL(sql_type)) for name, sql_type, _kind in PROFILE_COLUMNS]
-        self._abc_temp_table("customer_abc_profile_new", load, rows)
-        cr.execute(SQL("CREATE INDEX ON customer_abc_profile_new (partner_id)"))
-        cr.execute(SQL("ANALYZE customer_abc_profile_new"))
-        scale = 10 ** context["digits"]
         start, end = context["period_bounds"]
+        rows = rows.copy()
+        rows["method"] = context["method"]
+        rows["period_start"] = start
+        rows["period_end"] = end
+        rows["sync_hash"] = self._abc_fingerprints(
+            rows, [name for name, _type, _kind in PROFILE_COLUMNS] + ["method", "period_start", "period_end"]
+        ).to_numpy()
+        stored = self._abc_frame(
+            SQL(
+                "SELECT id, partner_id, sync_hash FROM customer_abc_profile WHERE company_id = %s",
+                company.id,
+            )
+        )
+        changed, gone_ids = self._abc_changed(rows, stored, ["partner_id"])
+        gone = []
+        if gone_ids:
+            cr.execute(SQL("DELETE FROM customer_abc_profile WHERE id = ANY(%s) RETURNING partner_id", gone_ids))
+            gone = [row[0] for row in cr.fetchall()]
+        if changed.empty:
+            return gone
+        load = [("partner_id", SQL("int4"))] + [(name, SQL(sql_type)) for name, sql_type, _kind in PROFILE_COLUMNS]
+        load.append(("sync_hash", SQL("varchar")))
+        self._abc_temp_table("customer_abc_profile_new", load, changed)
+        scale = 10 ** context["digits"]
 
         def value(name, kind):
             column = SQL.identifier("v", name)
@@ -983,6 +1097,7 @@ class CustomerAbcProfile(models.Model):
                 "period_end": SQL("%s::date", end),
                 "rank_sort": SQL("CASE WHEN v.rank > 0 THEN v.rank ELSE 2147483647 END"),
                 "is_overdue": SQL("v.overdue_amount > 0"),
+                "sync_hash": SQL.identifier("v", "sync_hash"),
             }
         )
         effective = SQL("COALESCE(pr.manual_grade, EXCLUDED.computed_grade)")
@@ -1018,7 +1133,6 @@ class CustomerAbcProfile(models.Model):
                 ON CONFLICT (company_id, partner_id) DO UPDATE
                    SET %(assignments)s, %(derived_assignments)s,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                 WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
                 """,
                 columns=SQL(", ").join(SQL.identifier(name) for name in names),
                 derived=SQL(", ").join(SQL.identifier(name) for name in derived_insert),
@@ -1033,25 +1147,15 @@ class CustomerAbcProfile(models.Model):
                 derived_assignments=SQL(", ").join(
                     SQL("%s = %s", SQL.identifier(name), expression) for name, expression in derived_update.items()
                 ),
-                old=SQL(", ").join(SQL.identifier("pr", name) for name in names),
-                new=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(name)) for name in names),
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-                DELETE FROM customer_abc_profile pr
-                 WHERE pr.company_id = %s
-                   AND NOT EXISTS (SELECT 1 FROM customer_abc_profile_new v WHERE v.partner_id = pr.partner_id)
-                """,
-                company.id,
             )
         )
         cr.execute(SQL("DROP TABLE customer_abc_profile_new"))
+        return gone
 
-    def _abc_write_partner_fields(self, company, partner_ids=None):
+    def _abc_write_partner_fields(self, company, partner_ids=None, gone=()):
         """Mirror the profile's grade fields on the partners (company-dependent
-        jsonb columns) where they differ; clear them where no profile is left."""
+        jsonb columns) where they differ, for ``partner_ids`` (default: all),
+        and clear them on the partners ``gone`` (whose profile was deleted)."""
         key = str(company.id)
         fields_map = self.env["res.partner"]._abc_profile_field_map()
         assignments = SQL(", ").join(
@@ -1087,26 +1191,12 @@ class CustomerAbcProfile(models.Model):
                 differs=differs,
             )
         )
-        if partner_ids is None:
+        if gone:
             clear = SQL(", ").join(
                 SQL("%(col)s = %(col)s - %(key)s", col=SQL.identifier(partner_field), key=key)
                 for partner_field in fields_map
             )
-            first = SQL.identifier(next(iter(fields_map)))
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE res_partner p SET %(clear)s
-                     WHERE p.%(first)s ? %(key)s
-                       AND NOT EXISTS (SELECT 1 FROM customer_abc_profile pr
-                                        WHERE pr.partner_id = p.id AND pr.company_id = %(company)s)
-                    """,
-                    clear=clear,
-                    first=first,
-                    key=key,
-                    company=company.id,
-                )
-            )
+            self.env.cr.execute(SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", clear, list(gone)))
 
     # ------------------------------------------------------------
     # TOOLING: playbook
@@ -1121,73 +1211,55 @@ class CustomerAbcProfile(models.Model):
         if not company.abc_followup:
             return 0
         start = context["period_bounds"][0]
-        candidates = self.search(
-            [
-                ("company_id", "=", company.id),
-                ("grade", "=", "D"),
-                ("previous_grade", "!=", False),
-                "|",
-                ("followup_period_start", "=", False),
-                ("followup_period_start", "!=", start),
-            ]
+        candidates = self.env.execute_query(
+            SQL(
+                """
+                SELECT pr.id, pr.partner_id, pr.previous_grade, p.user_id
+                  FROM customer_abc_profile pr
+                  JOIN res_partner p ON p.id = pr.partner_id
+                 WHERE pr.company_id = %s AND pr.active AND pr.grade = 'D' AND pr.previous_grade IS NOT NULL
+                   AND (pr.followup_period_start IS NULL OR pr.followup_period_start <> %s)
+                """,
+                company.id,
+                start,
+            )
         )
         if not candidates:
             return 0
         visit = self.env.ref("customer_abc.mail_activity_type_visit")
         call = self.env.ref("mail.mail_activity_data_call")
-        open_pairs = {
-            (activity.res_id, activity.activity_type_id.id)
-            for activity in self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", candidates.partner_id.ids),
-                    ("activity_type_id", "in", (visit | call).ids),
-                ]
+        partner_ids = [partner_id for _id, partner_id, _grade, _user in candidates]
+        leaders = self._abc_team_leaders(company, [row[1] for row in candidates if not row[3]])
+        open_pairs = set(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT res_id, activity_type_id FROM mail_activity
+                     WHERE active AND res_model = 'res.partner' AND res_id = ANY(%s) AND activity_type_id IN %s
+                    """,
+                    partner_ids,
+                    (visit.id, call.id),
+                )
             )
-        }
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        leaders = self._abc_team_leaders(company, candidates.partner_id)
-        activity_vals, action_vals, unassigned = [], [], 0
-        for profile in candidates:
-            partner = profile.partner_id
-            kind = visit if profile.previous_grade in ("A", "B") else call
-            user = partner.user_id or leaders.get(partner.id) or company.abc_followup_user_id
-            if not user:
+        )
+        todo, unassigned = [], 0
+        for profile_id, partner_id, previous, salesperson_id in candidates:
+            kind = visit if previous in ("A", "B") else call
+            user_id = salesperson_id or leaders.get(partner_id) or company.abc_followup_user_id.id
+            if not user_id:
                 unassigned += 1
-                continue
-            if (partner.id, kind.id) in open_pairs:
-                continue
-            activity_vals.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": kind.id,
-                    "user_id": user.id,
-                    "summary": profile.with_context(lang=user.lang)._abc_followup_summary(kind),
-                    "note": profile.with_context(lang=user.lang)._abc_followup_note(context),
-                    "date_deadline": kind._get_date_deadline(),
-                    "automated": True,
-                }
+            elif (partner_id, kind.id) not in open_pairs:
+                todo.append((profile_id, kind, user_id))
+        activities = self._abc_create_followups(company, todo, context)
+        # every candidate is settled for this period, followed up or not
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_abc_profile SET followup_period_start = %s WHERE id = ANY(%s)",
+                start,
+                [row[0] for row in candidates],
             )
-            action_vals.append(
-                {
-                    "company_id": company.id,
-                    "partner_id": partner.id,
-                    "kind": "visit" if kind == visit else "call",
-                    "source": "followup",
-                    "date": context["today"],
-                    "user_id": user.id,
-                    "previous_grade": profile.previous_grade,
-                    "grade": "D",
-                    "period_start": start,
-                }
-            )
-        # no e-mail per assignment from a nightly job: the salespeople see them in their activities
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
-        for vals, activity in zip(action_vals, activities, strict=True):
-            vals["activity_id"] = activity.id
-        self.env["customer.abc.action"]._abc_log(action_vals)
-        candidates.write({"followup_period_start": start})
+        )
+        self.invalidate_model(["followup_period_start"])
         if unassigned:
             _logger.info(
                 "customer_abc: %s: %d customers fell to D without salesperson, team leader or fallback user",
@@ -1196,9 +1268,56 @@ class CustomerAbcProfile(models.Model):
             )
         return len(activities)
 
-    def _abc_team_leaders(self, company, partners):
-        """``{partner_id: res.users}``: the leader of the sales team of each
+    def _abc_create_followups(self, company, todo, context):
+        """Create the follow-up activities ``todo`` ((profile id, activity
+        type, user id)) with their playbook rows, in bulk and without
+        notification e-mails (a nightly job must not flood inboxes)."""
+        if not todo:
+            return self.env["mail.activity"]
+        visit = self.env.ref("customer_abc.mail_activity_type_visit")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        profiles = self.browse([profile_id for profile_id, _kind, _user in todo])
+        users = self.env["res.users"].browse({user_id for _profile, _kind, user_id in todo})
+        activity_vals, action_vals = [], []
+        for profile, (_profile_id, kind, user_id) in zip(profiles, todo, strict=True):
+            user = users.browse(user_id)
+            localized = profile.with_context(lang=user.lang)
+            activity_vals.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": profile.partner_id.id,
+                    "activity_type_id": kind.id,
+                    "user_id": user_id,
+                    "summary": localized._abc_followup_summary(kind),
+                    "note": localized._abc_followup_note(context),
+                    "date_deadline": kind._get_date_deadline(),
+                    "automated": True,
+                }
+            )
+            action_vals.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": profile.partner_id.id,
+                    "kind": "visit" if kind == visit else "call",
+                    "source": "followup",
+                    "date": context["today"],
+                    "user_id": user_id,
+                    "previous_grade": profile.previous_grade,
+                    "grade": "D",
+                    "period_start": context["period_bounds"][0],
+                }
+            )
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
+        for vals, activity in zip(action_vals, activities, strict=True):
+            vals["activity_id"] = activity.id
+        self.env["customer.abc.action"]._abc_log(action_vals)
+        return activities
+
+    def _abc_team_leaders(self, company, partner_ids):
+        """``{partner_id: user id}``: the leader of the sales team of each
         customer's most recent order with the company."""
+        if not partner_ids:
+            return {}
         rows = self.env.execute_query(
             SQL(
                 """
@@ -1209,12 +1328,11 @@ class CustomerAbcProfile(models.Model):
                  WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
               ORDER BY p.commercial_partner_id, so.date_order DESC
                 """,
-                partners.ids,
+                partner_ids,
                 company.id,
             )
         )
-        users = self.env["res.users"].browse({user_id for _partner, user_id in rows})
-        return {partner_id: users.browse(user_id) for partner_id, user_id in rows}
+        return dict(rows)
 
     def _abc_followup_summary(self, kind):
         if kind == self.env.ref("customer_abc.mail_activity_type_visit"):

@@ -1,3 +1,7 @@
+from datetime import datetime
+
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -224,6 +228,11 @@ class ResCompany(models.Model):
             "C": self.env._("Convert: bigger, regular orders with volume offers."),
             "D": self.env._("Win back: call or visit, find out why, offer a coupon."),
         }
+
+    def _abc_today(self):
+        """Today in the company's timezone."""
+        self.ensure_one()
+        return datetime.now(pytz.timezone(self._abc_timezone())).date()
 
     def _abc_timezone(self):
         """Timezone name used for period boundaries and order ages: the

@@ -44,7 +44,9 @@ class TestLifecycle(CustomerAbcCase):
                 if ages:
                     self.assertEqual(profile.first_order_date, ago(max(ages)))
                     self.assertEqual(profile.last_order_date, ago(min(ages)))
-                    self.assertEqual(profile.days_since_last_order, min(ages))
+                    with freeze_time("2024-03-15 12:00:00"):
+                        profile.invalidate_recordset(["days_since_last_order"])
+                        self.assertEqual(profile.days_since_last_order, min(ages))
                     self.assertEqual(profile.lifetime_order_count, len(ages))
                 else:
                     self.assertFalse(profile.last_order_date)
@@ -72,10 +74,18 @@ class TestLifecycle(CustomerAbcCase):
         self._order(partner, 100.0, date(2024, 2, 14), hour=20)
         self._order(partner, 100.0, date(2023, 1, 1))
         self._classify()
-        self.assertEqual(self._profile(partner).days_since_last_order, 30)
+        self.assertEqual(self._profile(partner).last_order_date, date(2024, 2, 14))
+        with freeze_time("2024-03-15 12:00:00"):
+            self.assertEqual(self._profile(partner).days_since_last_order, 30)
         self.company.partner_id.tz = "Asia/Shanghai"
         self._classify()
-        self.assertEqual(self._profile(partner).days_since_last_order, 29)
+        self.assertEqual(self._profile(partner).last_order_date, date(2024, 2, 15))
+        with freeze_time("2024-03-15 12:00:00"):
+            self._profile(partner).invalidate_recordset(["days_since_last_order"])
+            self.assertEqual(self._profile(partner).days_since_last_order, 29)
+            profiles = self.env["customer.abc.profile"].search([("days_since_last_order", "=", 29)])
+            self.assertIn(self._profile(partner), profiles)
+            self.assertNotIn(self._profile(partner), profiles.search([("days_since_last_order", ">", 29)]))
 
     def test_adaptive_lifecycle_uses_each_customers_rhythm(self):
         self.company.write(
