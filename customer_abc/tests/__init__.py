@@ -1,6 +1,7 @@
 from . import test_engine_grading
 from . import test_engine_periods
 from . import test_engine_lifecycle
+from . import test_engine_cockpit
 from . import test_classify
 from . import test_lifecycle
 from . import test_export
