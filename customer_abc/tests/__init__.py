@@ -7,3 +7,6 @@ from . import test_lifecycle
 from . import test_export
 from . import test_settings
 from . import test_access
+from . import test_cockpit
+from . import test_portrait
+from . import test_cockpit_tour
