@@ -58,13 +58,14 @@ export class MethodComparison extends Component {
         return _t("Show %s more", this.hiddenCount);
     }
 
-    get notShownLabel() {
-        return _t("%s not shown.", this.moreCount);
+    get unlistedLabel() {
+        return _t("%s more are not listed.", this.unlistedCount);
     }
 
-    get moreCount() {
+    /** Customers graded differently beyond the largest ones the server listed. */
+    get unlistedCount() {
         const comparison = this.props.comparison;
-        return comparison.differ_count - this.shownRows.length;
+        return comparison.differ_count - comparison.differ.length;
     }
 }
 
