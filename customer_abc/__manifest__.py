@@ -21,8 +21,17 @@
         "views/customer_abc_action_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/customer_abc_cockpit_views.xml",
         "views/customer_abc_menus.xml",
     ],
     "demo": ["demo/customer_abc_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "customer_abc/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "customer_abc/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
 }

@@ -5,4 +5,5 @@ from . import customer_abc_profile
 from . import res_partner
 from . import customer_abc_action
 from . import mail_activity
+from . import customer_abc_cockpit
 from . import customer_abc_demo

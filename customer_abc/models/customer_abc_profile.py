@@ -342,6 +342,11 @@ class CustomerAbcProfile(models.Model):
             "target": "self",
         }
 
+    def action_open_portrait(self):
+        """Button (analysis list and form): the customer's portrait."""
+        self.ensure_one()
+        return self.env["customer.abc.cockpit"].action_open_portrait(self.partner_id.id)
+
     def action_log_visit(self):
         return self.partner_id.action_abc_log_visit()
 

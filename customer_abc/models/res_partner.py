@@ -95,6 +95,11 @@ class ResPartner(models.Model):
     def action_abc_classify_now(self):
         return self.env["customer.abc.profile"].action_classify_now()
 
+    def action_abc_open_portrait(self):
+        """Smart button: the portrait of the partner's commercial partner."""
+        self.ensure_one()
+        return self.env["customer.abc.cockpit"].action_open_portrait(self.commercial_partner_id.id)
+
     # ------------------------------------------------------------
     # TOOLING
     # ------------------------------------------------------------

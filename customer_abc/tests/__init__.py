@@ -1,6 +1,7 @@
 from . import test_engine_grading
 from . import test_engine_periods
 from . import test_engine_lifecycle
+from . import test_engine_cockpit
 from . import test_classify
 from . import test_lifecycle
 from . import test_export
@@ -8,3 +9,6 @@ from . import test_settings
 from . import test_access
 from . import test_playbook
 from . import test_coupon_wizard
+from . import test_cockpit
+from . import test_portrait
+from . import test_cockpit_tour

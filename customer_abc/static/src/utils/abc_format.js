@@ -1,0 +1,53 @@
+import { formatCurrency } from "@web/core/currency";
+import { formatFloat } from "@web/core/utils/numbers";
+
+const { DateTime } = luxon;
+
+/** Colours of the grades and lifecycle states (the list badges' tones). */
+export const GRADE_COLORS = { A: "#28a745", B: "#17a2b8", C: "#f0ad4e", D: "#dc3545" };
+export const LIFECYCLE_COLORS = {
+    never: "#adb5bd",
+    new: "#17a2b8",
+    active: "#28a745",
+    at_risk: "#f0ad4e",
+    churned: "#dc3545",
+};
+export const GRADE_BADGES = { A: "text-bg-success", B: "text-bg-info", C: "text-bg-warning", D: "text-bg-danger" };
+
+export function money(value, currencyId, humanReadable = false) {
+    return formatCurrency(value || 0, currencyId, { humanReadable });
+}
+
+export function percent(value, digits = 1) {
+    return `${formatFloat(value || 0, { digits: [false, digits] })} %`;
+}
+
+export function number(value, digits = 1) {
+    return formatFloat(value || 0, { digits: [false, digits] });
+}
+
+/** "February 2024" or "Q1 2024" (localised) for a period {start, kind}. */
+export function periodLabel(period) {
+    if (!period) {
+        return "";
+    }
+    const start = DateTime.fromISO(period.start);
+    if (period.kind === "quarter") {
+        return `Q${start.quarter} ${start.year}`;
+    }
+    return start.toLocaleString({ month: "long", year: "numeric" });
+}
+
+/** Short month label ("Feb 24") of an ISO date. */
+export function monthLabel(isoDate) {
+    return DateTime.fromISO(isoDate).toLocaleString({ month: "short", year: "2-digit" });
+}
+
+export function dateLabel(isoDate) {
+    return isoDate ? DateTime.fromISO(isoDate).toLocaleString(DateTime.DATE_MED) : "";
+}
+
+/** Localised weekday names, Monday first. */
+export function weekdayLabels() {
+    return luxon.Info.weekdays("short");
+}

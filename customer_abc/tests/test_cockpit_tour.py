@@ -1,0 +1,32 @@
+"""The cockpit, the portrait and the settings preview in a real browser."""
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import AbcHelpers
+from .test_cockpit import CockpitFixtures
+
+
+@tagged("post_install", "-at_install")
+class TestCockpitTour(AbcHelpers, CockpitFixtures, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.partner_id.tz = False
+        cls.product = cls.env["product.product"].create({"name": "Tour Widget", "type": "consu"})
+        cls.salesman = new_test_user(cls.env, login="tour_rep", groups="sales_team.group_sale_salesman", name="Rep")
+        cls.manager = new_test_user(cls.env, login="tour_boss", groups="sales_team.group_sale_manager", name="Boss")
+        cls._cockpit_fixtures()
+
+    def test_cockpit_tiles_matrix_period_and_portrait(self):
+        self.start_tour("/odoo/customer-cockpit", "customer_abc_cockpit_tour", login="admin")
+
+    def test_portrait_reloads_from_its_url(self):
+        self.start_tour(f"/odoo/customer-portrait/{self.alpha.id}", "customer_abc_portrait_tour", login="admin")
+
+    def test_settings_preview_does_not_save(self):
+        self.start_tour(
+            "/odoo/action-customer_abc.customer_abc_config_settings_action",
+            "customer_abc_settings_preview_tour",
+            login="admin",
+        )
+        self.assertEqual(self.env.company.abc_threshold_a, 100000.0)
