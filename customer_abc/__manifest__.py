@@ -1,7 +1,7 @@
 {
     "name": "Customer ABC Grading",
     "summary": "Monthly A/B/C/D customer grades, lifecycle and alerts from sale orders",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "customer_abc developers",

@@ -12,7 +12,7 @@ SERVE="${SERVE:-1}"
 started=$(date +%s)
 echo "demo: creating database $DEMO_DB (drops an existing one)"
 dropdb --if-exists "$DEMO_DB"
-odoo_bin -d "$DEMO_DB" -i customer_abc --load-language=zh_CN --stop-after-init --log-level=warn \
+odoo_bin -d "$DEMO_DB" -i customer_abc --load-language=en_US,zh_CN --stop-after-init --log-level=warn \
     --http-port="$PORT" 2>&1 | grep -v "Running as user 'root'" || true
 if ! psql -d "$DEMO_DB" -Atc "SELECT 1 FROM ir_module_module WHERE name = 'customer_abc' AND state = 'installed'" | grep -q 1; then
     echo "demo: customer_abc did not install" >&2

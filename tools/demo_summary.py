@@ -3,8 +3,8 @@
 # ruff: noqa: F821  (``env`` is provided by the shell)
 from collections import Counter, defaultdict
 
-# the demo database loads Simplified Chinese, which Odoo makes the default;
-# keep the administrator in English (switch in the user menu) like emma.clark
+# English and Simplified Chinese are both loaded: the administrator and emma.clark
+# work in English, li.wei and zhang.min in Chinese (switch in the user menu)
 env.ref("base.user_admin").lang = "en_US"
 Profile = env["customer.abc.profile"]
 Profile.classify()

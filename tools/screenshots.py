@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import requests
 import websocket
@@ -38,6 +38,27 @@ class Shot:
     path: str
     #: CSS selector present once the screen is rendered
     ready: str
+    #: then, in order: (JavaScript to run, CSS selector to wait for)
+    steps: tuple = ()
+
+
+def _click(selector, text=None):
+    """JavaScript clicking the first element matching ``selector`` (and containing ``text``)."""
+    match = f"&& e.textContent.includes({json.dumps(text)})" if text else ""
+    return (
+        f"(() => {{ const e = [...document.querySelectorAll({json.dumps(selector)})].find(e => true {match});"
+        " if (e) { e.scrollIntoView({block: 'center'}); e.click(); } return !!e; })()"
+    )
+
+
+def _scroll_to(selector):
+    return f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'start'}})"
+
+
+_SELECT_ROWS = (
+    "(() => { const boxes = [...document.querySelectorAll('.o_data_row .o_list_record_selector input')].slice(0, 12);"
+    " boxes.forEach(b => b.click()); return boxes.length; })()"
+)
 
 
 # the screens of the README; ``{top_customer}`` is resolved below
@@ -46,6 +67,35 @@ SHOTS = [
     Shot(
         "portrait", "/odoo/customer-portrait/{top_customer}", ".o_abc_portrait .o_abc_chart[data-chart=monthly] canvas"
     ),
+    Shot("analysis", "/odoo/action-customer_abc.customer_abc_profile_action", ".o_list_renderer .o_data_row"),
+    Shot(
+        "profile",
+        "/odoo/action-customer_abc.customer_abc_profile_action/{top_profile}",
+        ".o_form_view .o_field_widget[name=strategy]",
+    ),
+    Shot(
+        "partner",
+        "/odoo/action-base.action_partner_form/{top_customer}",
+        ".o_form_view .o_notebook .nav-link",
+        steps=((_click(".o_notebook .nav-link", "ABC"), ".o_field_widget[name=abc_history_ids] .o_data_row"),),
+    ),
+    Shot(
+        "settings",
+        "/odoo/action-customer_abc.customer_abc_config_settings_action",
+        "#customer_abc_method",
+        steps=((_scroll_to("#customer_abc_method"), "#customer_abc_thresholds"),),
+    ),
+    Shot(
+        "coupon-wizard",
+        "/odoo/action-customer_abc.customer_abc_profile_action",
+        ".o_list_renderer .o_data_row",
+        steps=(
+            (_SELECT_ROWS, ".o_list_unselect_all"),
+            (_click(".o_control_panel button.dropdown-toggle", "Actions"), ".o-dropdown--menu .dropdown-item"),
+            (_click(".o-dropdown--menu .dropdown-item", "Issue coupons"), ".modal .o_field_widget[name=line_ids]"),
+        ),
+    ),
+    Shot("playbook-results", "/odoo/action-customer_abc.customer_abc_action_action", ".o_pivot table"),
 ]
 
 VIEWPORTS = {
@@ -121,8 +171,15 @@ def _top_customer(session):
     return top[0]["partner_id"]
 
 
+def _top_profile(session):
+    found = session.call("customer.abc.profile", "search", [("grade", "=", "A")], limit=1)
+    if not found:
+        raise SystemExit("screenshots: no grade A customer to show")
+    return found[0]
+
+
 #: placeholder -> function(session) giving its value
-RESOLVERS = {"top_customer": _top_customer}
+RESOLVERS = {"top_customer": _top_customer, "top_profile": _top_profile}
 
 
 class Browser:
@@ -207,6 +264,10 @@ def take(browser, session, shot, url, viewports, out, settle, hide, full_page):
         if not browser.wait_for(shot.ready):
             print(f"screenshots: {shot.name} ({viewport}): {shot.ready!r} never appeared", file=sys.stderr)
             continue
+        time.sleep(settle)
+        if not all(browser.evaluate(script) is not False and browser.wait_for(ready) for script, ready in shot.steps):
+            print(f"screenshots: {shot.name} ({viewport}): a step did not complete", file=sys.stderr)
+            continue
         if hide:
             # e.g. notifications that pop up over the screen
             browser.evaluate(
@@ -285,7 +346,7 @@ def main():
                 if f"{{{placeholder}}}" in shot.path and placeholder not in values:
                     values[placeholder] = resolve(session)
             url = session.url + shot.path.format(**values)
-            named = Shot(shot.name + args.suffix, shot.path, shot.ready)
+            named = replace(shot, name=shot.name + args.suffix)
             written += take(
                 browser, session, named, url, args.viewports, args.out, args.settle, args.hide, args.full_page
             )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI runs: linters, the engine tests, the addon's Odoo tests on a
-# fresh database (browser tours in headless Chromium), the i18n check.
+# fresh database (browser tours in headless Chromium), the i18n check, the
+# upgrade and uninstall checks, and a benchmark smoke run.
 # Fails on any failure, error, warning of the addon or skipped test.
 source "$(dirname "$0")/common.sh"
 check_odoo_src
@@ -43,6 +44,9 @@ echo "odoo-bin exited with $rc (full log: $log)"
 echo "== translations"
 odoo_bin -d "$db" --i18n-export="$work/customer_abc.pot" --modules=customer_abc --log-level=warn
 "$PY" tools/i18n.py check "$work/customer_abc.pot"
+
+echo "== packaging: upgrade from the previous version, uninstall"
+tools/packaging.sh
 
 echo "== benchmark smoke run (10,000 orders; figures, no timing assertion)"
 BENCH_TEMPLATE="$db" SIZES=10000 tools/bench.sh

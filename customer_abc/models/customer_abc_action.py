@@ -86,8 +86,8 @@ class CustomerAbcAction(models.Model):
 
     @api.model
     def _abc_evaluate(self, company, today, states, tz_name):
-        """Outcome of every action of ``company`` whose window is still open
-        or closed recently, in one statement: confirmed orders of the customer
+        """Outcome of every action of ``company`` not settled yet or whose
+        window closed recently, in one statement: confirmed orders of the customer
         (or its contacts) dated in [date, window end], in company currency,
         and whether the coupon was used on a confirmed order."""
         self.env["sale.order"].flush_model()
@@ -112,7 +112,7 @@ class CustomerAbcAction(models.Model):
                                              AND so.state IN %(states)s
                                              AND %(local_date)s BETWEEN a.date AND a.window_end
                      WHERE a.company_id = %(company)s
-                       AND a.window_end >= %(since)s
+                       AND (a.state = 'open' OR a.window_end >= %(since)s)
                   GROUP BY a.id
                 )
                 UPDATE customer_abc_action a

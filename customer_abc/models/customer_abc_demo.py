@@ -119,7 +119,8 @@ class CustomerAbcDemo(models.AbstractModel):
         idle.write({"customer_rank": 1})
         self._demo_receivables(env, rng, buyers, today)
         self._demo_visits(env, rng, buyers, users)
-        self._demo_coupons(env, rng, buyers)
+        cards = self._demo_coupons(env, rng, buyers)
+        self._demo_playbook_history(env, rng, buyers, cards, today)
         _logger.info("customer_abc demo: %s customers, %s orders", len(partners), len(orders))
 
     # ------------------------------------------------------------
@@ -204,6 +205,40 @@ class CustomerAbcDemo(models.AbstractModel):
                 )
             )
         cards.invalidate_recordset(["create_date"])
+        return cards
+
+    def _demo_playbook_history(self, env, rng, buyers, cards, today):
+        """Past follow-ups and the coupons above as playbook actions; the
+        nightly pass then finds out which customers came back."""
+        grades = ["A", "B", "C", "C", "D", "D"]
+        vals_list = []
+        for partner in buyers.filtered(lambda p: p.id % 4 == 1)[:60]:
+            kind = rng.choice(["visit", "call", "call"])
+            vals_list.append(
+                {
+                    "company_id": env.company.id,
+                    "partner_id": partner.id,
+                    "kind": kind,
+                    "source": "followup",
+                    "date": today - timedelta(days=rng.randint(35, 150)),
+                    "user_id": partner.user_id.id,
+                    "previous_grade": rng.choice(grades[:2] if kind == "visit" else grades[2:]),
+                    "grade": "D",
+                }
+            )
+        for card in cards:
+            vals_list.append(
+                {
+                    "company_id": env.company.id,
+                    "partner_id": card.partner_id.id,
+                    "kind": "coupon",
+                    "source": "coupon",
+                    "date": fields.Date.to_date(card.create_date),
+                    "user_id": card.partner_id.user_id.id,
+                    "loyalty_card_id": card.id,
+                }
+            )
+        env["customer.abc.action"]._abc_log(vals_list)
 
     def _demo_salespeople(self, env):
         Users = env["res.users"].with_context(no_reset_password=True)

@@ -204,3 +204,12 @@ class TestCouponWizard(SMSCase, CustomerAbcCase):
         sms = self._find_sms_sent(self.wang, "+8613800138000")
         self.assertIn("优惠券", sms["body"])
         self.assertIn(self._lines(wizard)[self.wang].code, sms["body"])
+
+    def test_preview_shows_the_first_customers_message(self):
+        wizard = self._wizard(self.everyone)
+        first = wizard.line_ids.filtered(lambda line: line.status == "send")[:1]
+        self.assertTrue(wizard.sms_preview.startswith(f"{first.partner_id.name}: your coupon 044"))
+        self.assertIn("$ 50 on your order", wizard.sms_preview)
+        self.assertIn(str(wizard.valid_until), wizard.sms_preview)
+        self.assertNotIn("{{", wizard.sms_preview)
+        self.assertFalse(self.env["loyalty.card"].search([("partner_id", "=", first.partner_id.id)]))

@@ -262,3 +262,23 @@ class TestResults(CustomerAbcCase):
         self.assertIn(mine, visible.partner_id)
         self.assertNotIn(theirs, visible.partner_id)
         self.assertIn(theirs, self.env["customer.abc.action"].with_user(self.manager).search([]).partner_id)
+
+    def test_old_unsettled_actions_are_settled(self):
+        partner = self._customer("Logged Long Ago", user_id=self.salesman.id)
+        self._order(partner, 700.0, date(2023, 11, 20))
+        actions = self.env["customer.abc.action"]._abc_log(
+            [
+                {
+                    "company_id": self.company.id,
+                    "partner_id": partner.id,
+                    "kind": kind,
+                    "source": "manual",
+                    "date": day,
+                    "user_id": self.salesman.id,
+                }
+                for kind, day in (("visit", date(2023, 11, 1)), ("call", date(2023, 12, 1)))
+            ]
+        )
+        self._classify()
+        self.assertEqual(actions.mapped("state"), ["won", "lost"])
+        self.assertEqual(actions.mapped("won_amount"), [700.0, 0.0])

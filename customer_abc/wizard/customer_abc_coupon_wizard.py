@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.rendering_tools import parse_inline_template, render_inline_template
 
 
 class CustomerAbcCouponWizard(models.TransientModel):
@@ -34,7 +35,9 @@ class CustomerAbcCouponWizard(models.TransientModel):
         domain="[('model', '=', 'loyalty.card')]",
         default=lambda self: self.env.ref("customer_abc.sms_template_coupon", raise_if_not_found=False),
     )
-    sms_body = fields.Char(related="sms_template_id.body", string="Message")
+    sms_preview = fields.Text(
+        string="Message", compute="_compute_sms_preview", help="The SMS of the first customer, as it will be sent."
+    )
     cooldown_days = fields.Integer(related="company_id.abc_coupon_cooldown_days")
 
     # one-click program
@@ -85,6 +88,33 @@ class CustomerAbcCouponWizard(models.TransientModel):
                 continue
             checks = wizard._check_partners()
             wizard.line_ids = [Command.clear()] + [Command.create(check) for check in checks]
+
+    @api.depends("line_ids", "program_id", "sms_template_id", "valid_until")
+    def _compute_sms_preview(self):
+        for wizard in self:
+            line = wizard.line_ids.filtered(lambda line: line.status in ("send", "sent"))[:1]
+            if not (line and wizard.program_id and wizard.sms_template_id):
+                wizard.sms_preview = False
+                continue
+            partner = line.partner_id
+            # sudo: rendering a template with expressions is for template editors; this
+            # one is the addon's (or an admin's), rendered on an unsaved example coupon
+            template = wizard.sms_template_id.sudo().with_context(lang=partner.lang or self.env.lang)
+            card = (
+                self.env["loyalty.card"]
+                .sudo()
+                .with_context(lang=partner.lang or self.env.lang)
+                .new(
+                    {
+                        "program_id": wizard.program_id.id,
+                        "partner_id": partner.id,
+                        "expiration_date": wizard.valid_until,
+                    }
+                )
+            )
+            variables = template._render_eval_context()
+            variables["object"] = card
+            wizard.sms_preview = render_inline_template(parse_inline_template(template.body), variables)
 
     @api.depends("line_ids.status")
     def _compute_counts(self):
