@@ -27,6 +27,20 @@ class Rules:
     trend_min_orders: int = 1
 
 
+def lifecycle_by_rules(frame: pd.DataFrame, today: date, rules: Rules) -> pd.Series:
+    """:func:`lifecycle.lifecycle` with a company's :class:`Rules`."""
+    return lifecycle.lifecycle(
+        frame,
+        today,
+        rules.new_days,
+        rules.at_risk_days,
+        rules.churn_days,
+        rules.adaptive,
+        rules.at_risk_factor,
+        rules.churn_factor,
+    )
+
+
 def build_profiles(customers: pd.DataFrame, graded: pd.DataFrame, today: date, rules: Rules) -> pd.DataFrame:
     """One row per customer of ``customers``.
 
@@ -64,16 +78,7 @@ def build_profiles(customers: pd.DataFrame, graded: pd.DataFrame, today: date, r
         result["median_gap"] = np.nan
     result["median_gap_days"] = result["median_gap"]
     result["lifetime_order_count"] = result["lifetime_count"]
-    result["lifecycle"] = lifecycle.lifecycle(
-        result,
-        today,
-        rules.new_days,
-        rules.at_risk_days,
-        rules.churn_days,
-        rules.adaptive,
-        rules.at_risk_factor,
-        rules.churn_factor,
-    )
+    result["lifecycle"] = lifecycle_by_rules(result, today, rules)
     last_age = lifecycle.ages(result["last_order_date"], today)
     result["days_since_last_order"] = last_age.astype("Int64")
     result["amount_trend"] = trends.trend(

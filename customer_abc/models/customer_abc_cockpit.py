@@ -80,6 +80,20 @@ class CustomerAbcCockpit(models.AbstractModel):
     # PUBLIC: screens
     # ------------------------------------------------------------
 
+    def _cockpit_header(self, company, scope, period_start):
+        """Stored periods, the picked one, and the keys every screen starts with."""
+        stored = self._cockpit_periods(company)
+        period = self._cockpit_pick_period(stored, period_start)
+        data = {
+            "company": company.name,
+            "currency_id": company.currency_id.id,
+            "scope": scope,
+            "periods": [self._cockpit_period_json(item) for item in stored],
+            "period": self._cockpit_period_json(period) if period else None,
+            "empty": not period,
+        }
+        return stored, period, data
+
     @api.model
     @api.readonly
     def get_cockpit_data(self, period_start=None, scope="all"):
@@ -95,19 +109,14 @@ class CustomerAbcCockpit(models.AbstractModel):
         """
         company = self.env.company
         scope = self._cockpit_scope(scope)
-        stored = self._cockpit_periods(company)
-        period = self._cockpit_pick_period(stored, period_start)
-        data = {
-            "company": company.name,
-            "currency_id": company.currency_id.id,
-            "scope": scope,
-            "partial": self._cockpit_partial(scope),
-            "can_classify": self.env.user.has_group(MANAGER_GROUP),
-            "periods": [self._cockpit_period_json(item) for item in stored],
-            "period": self._cockpit_period_json(period) if period else None,
-            "latest": bool(period) and period == stored[0],
-            "empty": not period,
-        }
+        stored, period, data = self._cockpit_header(company, scope, period_start)
+        data.update(
+            {
+                "partial": self._cockpit_partial(scope),
+                "can_classify": self.env.user.has_group(MANAGER_GROUP),
+                "latest": bool(period) and period == stored[0],
+            }
+        )
         if not period:
             return data
         latest = data["latest"]
@@ -143,16 +152,7 @@ class CustomerAbcCockpit(models.AbstractModel):
         """
         company = self.env.company
         scope = self._cockpit_scope(scope)
-        stored = self._cockpit_periods(company)
-        period = self._cockpit_pick_period(stored, period_start)
-        data = {
-            "company": company.name,
-            "currency_id": company.currency_id.id,
-            "scope": scope,
-            "periods": [self._cockpit_period_json(item) for item in stored],
-            "period": self._cockpit_period_json(period) if period else None,
-            "empty": not period,
-        }
+        _stored, period, data = self._cockpit_header(company, scope, period_start)
         if period:
             frame = self._cockpit_period_frame(company, scope, period)
             data["comparison"] = self._comparison_figures(company, frame, settings)

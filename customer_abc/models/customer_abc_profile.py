@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..analytics import grading, lifecycle, periods, profiles, trends
+from ..analytics import grading, periods, profiles, trends
 from ..tools import xlsx_export
 from .customer_abc_history import (
     GRADE_CHANGE_SELECTION,
@@ -927,16 +927,7 @@ class CustomerAbcProfile(models.Model):
                 "median_gap": frame["median_gap"].to_numpy(),
             }
         )
-        return lifecycle.lifecycle(
-            as_of,
-            end - timedelta(days=1),
-            rules.new_days,
-            rules.at_risk_days,
-            rules.churn_days,
-            rules.adaptive,
-            rules.at_risk_factor,
-            rules.churn_factor,
-        )
+        return profiles.lifecycle_by_rules(as_of, end - timedelta(days=1), rules)
 
     # ------------------------------------------------------------
     # TOOLING: bulk writes
@@ -975,6 +966,8 @@ class CustomerAbcProfile(models.Model):
     def _abc_changed(self, new, stored, keys):
         """Rows of ``new`` that are missing from ``stored`` or whose
         fingerprint differs, and the ids of ``stored`` rows absent from ``new``."""
+        if stored.empty:
+            return new, []
         merged = new[[*keys, "sync_hash"]].merge(
             stored[[*keys, "sync_hash", "id"]], on=keys, how="outer", suffixes=("", "_stored"), indicator=True
         )
