@@ -30,6 +30,8 @@ _logger = logging.getLogger(__name__)
 ABC_LOCK_KEY = 0x0ABC
 #: number of completed periods written on install
 BACKFILL_PERIODS = 12
+#: periods graded and written together
+HISTORY_CHUNK = 2
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
 
@@ -515,12 +517,19 @@ class CustomerAbcProfile(models.Model):
         frame = self._abc_fetch_customers(company, context, wanted)
         previous_grades = self._abc_stored_grades(company, periods.previous_period(todo[0][0], context["period"]))
         clock.mark("aggregate")
-        history = self._abc_grade_periods(frame, todo, previous_grades, context)
-        graded = history[history["period_start"] == context["period_bounds"][0]]
+        # a few periods at a time, so that a backfill of 100,000 customers x
+        # 12 periods never holds all its rows in memory at once
+        for chunk_start in range(0, len(todo), HISTORY_CHUNK):
+            chunk = todo[chunk_start : chunk_start + HISTORY_CHUNK]
+            history = self._abc_grade_periods(frame, chunk, previous_grades, context)
+            clock.mark("grading")
+            self._abc_write_history(company, history, chunk, context)
+            clock.mark("history")
+            last = history[history["period_start"] == chunk[-1][0]]
+            previous_grades = dict(zip(last["partner_id"], last["grade"], strict=True))
+        graded = last
         profile_rows = profiles.build_profiles(frame, graded, context["today"], context["rules"])
         clock.mark("grading")
-        self._abc_write_history(company, history, todo, context)
-        clock.mark("history")
         gone = self._abc_write_profiles(company, profile_rows, context)
         clock.mark("profiles")
         self._abc_write_partner_fields(company, gone=gone)
