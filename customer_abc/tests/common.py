@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
@@ -42,6 +42,34 @@ class AbcHelpers:
             order.state = "sent"
         order.date_order = datetime.combine(day, time(hour, minute))
         return order
+
+    @classmethod
+    def _invoice(cls, partner, amount, due, move_type="out_invoice"):
+        """A posted customer invoice (or credit note) of ``amount``, due on ``due``."""
+        move = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": due - timedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()]})
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @classmethod
+    def _customers_by_order_age(cls, cases, today):
+        """``{name: partner}`` for ``cases`` of (name, [order ages in days], ...),
+        each with one order of 100.00 per age before ``today``."""
+        partners = {}
+        for name, ages, *_expected in cases:
+            partners[name] = cls._customer(name)
+            for age in ages:
+                cls._order(partners[name], 100.0, today - timedelta(days=age))
+        return partners
 
 
 class CustomerAbcCase(AbcHelpers, TransactionCase):

@@ -25,7 +25,6 @@ from datetime import date, timedelta
 
 from lxml import etree
 
-from odoo import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -73,22 +72,6 @@ class CockpitFixtures:
         Profile.classify(today=date(2024, 2, 15))
         Profile.classify(today=TODAY)
         cls.customers = cls.alpha | cls.beta | cls.gamma | cls.delta | cls.epsilon | cls.eta | cls.theta | cls.zeta
-
-    @classmethod
-    def _invoice(cls, partner, amount, due):
-        move = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()]})
-                ],
-            }
-        )
-        move.action_post()
-        return move
 
 
 def view_filters(env, xmlid):

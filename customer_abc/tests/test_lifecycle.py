@@ -30,11 +30,7 @@ class TestLifecycle(CustomerAbcCase):
             ("old customer back today", [400, 0], "active"),
             ("never ordered", [], "never"),
         ]
-        partners = {}
-        for name, ages, _expected in cases:
-            partners[name] = self._customer(name)
-            for age in ages:
-                self._order(partners[name], 100.0, ago(age))
+        partners = self._customers_by_order_age(cases, TODAY)
         self._classify()
         for name, ages, expected in cases:
             with self.subTest(name):
@@ -59,10 +55,7 @@ class TestLifecycle(CustomerAbcCase):
             ("twenty-one", [21], "at_risk"),
             ("gone", [41], "churned"),
         ]
-        partners = {name: self._customer(name) for name, _ages, _e in cases}
-        for name, ages, _expected in cases:
-            for age in ages:
-                self._order(partners[name], 100.0, ago(age))
+        partners = self._customers_by_order_age(cases, TODAY)
         self._classify()
         for name, _ages, expected in cases:
             with self.subTest(name):
@@ -101,10 +94,7 @@ class TestLifecycle(CustomerAbcCase):
             ("two orders fall back, 95 days", [300, 95], "churned"),
             ("same-day orders fall back", [50, 50, 50], "active"),
         ]
-        partners = {name: self._customer(name) for name, _ages, _e in cases}
-        for name, ages, _expected in cases:
-            for age in ages:
-                self._order(partners[name], 100.0, ago(age))
+        partners = self._customers_by_order_age(cases, TODAY)
         self._classify()
         for name, _ages, expected in cases:
             with self.subTest(name):
@@ -193,21 +183,6 @@ class TestTrends(CustomerAbcCase):
 
 @tagged("post_install", "-at_install")
 class TestDetailColumns(CustomerAbcCase):
-    def _invoice(self, partner, amount, due, move_type="out_invoice"):
-        move = self.env["account.move"].create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()]})
-                ],
-            }
-        )
-        move.action_post()
-        return move
-
     def test_receivable_and_overdue(self):
         partner = self._customer("Owes Money")
         contact = self.env["res.partner"].create({"name": "Accountant", "parent_id": partner.id})
