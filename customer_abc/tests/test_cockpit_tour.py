@@ -30,3 +30,16 @@ class TestCockpitTour(AbcHelpers, CockpitFixtures, HttpCase):
             login="admin",
         )
         self.assertEqual(self.env.company.abc_threshold_a, 100000.0)
+
+    def test_cockpit_and_settings_in_simplified_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_abc"], ["zh_CN"])
+        new_test_user(
+            self.env, login="tour_zh", groups="sales_team.group_sale_manager,base.group_system", name="Zh", lang="zh_CN"
+        )
+        self.start_tour("/odoo/customer-cockpit", "customer_abc_zh_cockpit_tour", login="tour_zh")
+        self.start_tour(
+            "/odoo/action-customer_abc.customer_abc_config_settings_action",
+            "customer_abc_zh_settings_tour",
+            login="tour_zh",
+        )

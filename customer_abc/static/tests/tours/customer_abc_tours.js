@@ -185,3 +185,38 @@ registry.category("web_tour.tours").add("customer_abc_settings_preview_tour", {
         },
     ],
 });
+
+// a user working in Simplified Chinese: the cockpit's and the settings' labels are translated
+registry.category("web_tour.tours").add("customer_abc_zh_cockpit_tour", {
+    url: "/odoo/customer-cockpit",
+    steps: () => [
+        {
+            content: "a section title computed in Python",
+            trigger: ".o_abc_section[data-section=grades] h5:contains(本期等级)",
+        },
+        {
+            content: "a chart title of the OWL template",
+            trigger: ".o_abc_cockpit h5.card-title:contains(等级分布)",
+        },
+        {
+            content: "a tile label",
+            trigger: ".o_abc_tile[data-segment=lifecycle_active]:contains(活跃)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("customer_abc_zh_settings_tour", {
+    url: "/odoo/action-customer_abc.customer_abc_config_settings_action",
+    steps: () => [
+        {
+            content: "the settings block of the addon",
+            trigger: "#customer_abc_method",
+        },
+        {
+            trigger: ".o_setting_container:contains(客户 ABC 分类)",
+        },
+        {
+            trigger: "#customer_abc_method:contains(分类方法)",
+        },
+    ],
+});
