@@ -13,6 +13,26 @@ class AbcHelpers:
     """Customers and orders for tests; needs ``cls.env`` and ``cls.product``."""
 
     @classmethod
+    def _abc_fixtures(cls):
+        """The company in UTC, a product without taxes, a salesman (own
+        customers, login ``abc_salesman``), a salesman seeing all customers
+        (``abc_salesman_all``) and a sales manager (``abc_manager``); the
+        password of each is its login."""
+        cls.company = cls.env.company
+        cls.company.partner_id.tz = False
+        cls.currency = cls.company.currency_id
+        cls.product = cls.env["product.product"].create(
+            {"name": "ABC Widget", "type": "consu", "list_price": 1.0, "taxes_id": [Command.clear()]}
+        )
+        cls.salesman = new_test_user(
+            cls.env, login="abc_salesman", groups="sales_team.group_sale_salesman", name="Own Rep"
+        )
+        cls.salesman_all = new_test_user(
+            cls.env, login="abc_salesman_all", groups="sales_team.group_sale_salesman_all_leads", name="All Rep"
+        )
+        cls.manager = new_test_user(cls.env, login="abc_manager", groups="sales_team.group_sale_manager", name="Boss")
+
+    @classmethod
     def _customer(cls, name, **vals):
         return cls.env["res.partner"].create({"name": name, "is_company": True, "customer_rank": 1, **vals})
 
@@ -81,19 +101,7 @@ class CustomerAbcCase(AbcHelpers, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.company = cls.env.company
-        cls.company.partner_id.tz = False
-        cls.currency = cls.company.currency_id
-        cls.product = cls.env["product.product"].create(
-            {"name": "ABC Widget", "type": "consu", "list_price": 1.0, "taxes_id": [Command.clear()]}
-        )
-        cls.salesman = new_test_user(
-            cls.env, login="abc_salesman", groups="sales_team.group_sale_salesman", name="Own Rep"
-        )
-        cls.salesman_all = new_test_user(
-            cls.env, login="abc_salesman_all", groups="sales_team.group_sale_salesman_all_leads", name="All Rep"
-        )
-        cls.manager = new_test_user(cls.env, login="abc_manager", groups="sales_team.group_sale_manager", name="Boss")
+        cls._abc_fixtures()
 
     # ------------------------------------------------------------
     # helpers

@@ -11,10 +11,7 @@ class TestCockpitTour(AbcHelpers, CockpitFixtures, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.partner_id.tz = False
-        cls.product = cls.env["product.product"].create({"name": "Tour Widget", "type": "consu"})
-        cls.salesman = new_test_user(cls.env, login="tour_rep", groups="sales_team.group_sale_salesman", name="Rep")
-        cls.manager = new_test_user(cls.env, login="tour_boss", groups="sales_team.group_sale_manager", name="Boss")
+        cls._abc_fixtures()
         cls._cockpit_fixtures()
 
     def test_cockpit_tiles_matrix_period_and_portrait(self):

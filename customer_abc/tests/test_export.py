@@ -115,10 +115,7 @@ class TestExportController(AbcHelpers, ExportFixtures, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.partner_id.tz = False
-        cls.product = cls.env["product.product"].create({"name": "Export Widget", "type": "consu"})
-        cls.salesman = new_test_user(cls.env, login="xl_rep", groups="sales_team.group_sale_salesman", name="Own Rep")
-        cls.manager = new_test_user(cls.env, login="xl_boss", groups="sales_team.group_sale_manager", name="Boss")
+        cls._abc_fixtures()
         cls.outsider = new_test_user(cls.env, login="xl_outsider", groups="base.group_user", name="Outsider")
         cls._export_fixtures()
 
@@ -137,16 +134,16 @@ class TestExportController(AbcHelpers, ExportFixtures, HttpCase):
     def test_manager_exports_a_search(self):
         domain = json.dumps([("partner_id", "in", (self.big | self.mid | self.idle).ids)])
         self.assertEqual(
-            self._names(self._download("xl_boss", domain=domain)), {"Big Buyer", "Mid Buyer", "Idle Buyer"}
+            self._names(self._download("abc_manager", domain=domain)), {"Big Buyer", "Mid Buyer", "Idle Buyer"}
         )
 
     def test_manager_exports_a_selection(self):
         ids = ",".join(str(i) for i in self.profiles.filtered(lambda p: p.grade == "A").ids)
-        self.assertEqual(self._names(self._download("xl_boss", ids=ids)), {"Big Buyer"})
+        self.assertEqual(self._names(self._download("abc_manager", ids=ids)), {"Big Buyer"})
 
     def test_salesman_gets_only_his_customers(self):
         ids = ",".join(str(i) for i in self.profiles.ids)
-        self.assertEqual(self._names(self._download("xl_rep", ids=ids)), {"Big Buyer", "Idle Buyer"})
+        self.assertEqual(self._names(self._download("abc_salesman", ids=ids)), {"Big Buyer", "Idle Buyer"})
 
     @mute_logger("odoo.http")
     def test_user_without_sales_rights_is_refused(self):
@@ -154,8 +151,8 @@ class TestExportController(AbcHelpers, ExportFixtures, HttpCase):
         self.assertEqual(response.status_code, 403)
 
     def test_bad_parameters_are_refused(self):
-        self.assertEqual(self._download("xl_boss", ids="1,abc").status_code, 400)
-        self.assertEqual(self._download("xl_boss", domain="{not json").status_code, 400)
+        self.assertEqual(self._download("abc_manager", ids="1,abc").status_code, 400)
+        self.assertEqual(self._download("abc_manager", domain="{not json").status_code, 400)
 
     def test_anonymous_visitor_is_sent_to_login(self):
         self.authenticate(None, None)
