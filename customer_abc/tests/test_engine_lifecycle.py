@@ -42,7 +42,6 @@ class TestEngineLifecycle(BaseCase):
             (400, 61, 9, "at_risk"),
             (400, 90, 9, "at_risk"),
             (400, 91, 9, "churned"),
-            (31, 31, 1, "active"),
             (95, 91, 2, "churned"),
             (700, 365, 30, "churned"),
         ]
