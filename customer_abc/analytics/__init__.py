@@ -1,3 +1,3 @@
 """Pure analytics of customer_abc: pandas in, pandas out, no Odoo import."""
 
-from . import grading, lifecycle, periods, trends
+from . import grading, lifecycle, periods, rfm, rhythm, trends, uplift
