@@ -3,6 +3,9 @@ from odoo import api, fields, models
 from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION
 from .customer_abc_profile import LIFECYCLE_SELECTION, TREND_SELECTION
 
+#: grades are sales information: readable from "Sales: own documents" up
+SALES_GROUP = "sales_team.group_sale_salesman"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -14,22 +17,51 @@ class ResPartner(models.Model):
     # Company-dependent (one jsonb value per company), so that they read,
     # search and group for ``env.company``.  Written in bulk by the
     # classification from the customer's profile; set on commercial partners.
-    abc_grade = fields.Selection(GRADE_SELECTION, string="ABC Grade", company_dependent=True, readonly=True)
+    # Not indexed (Odoo would add a "not null" index to each): an indexed
+    # column makes every update of the partner row write all of the partner
+    # table's indexes, which is most of the nightly mirror's cost.
+    abc_grade = fields.Selection(
+        GRADE_SELECTION, string="ABC Grade", company_dependent=True, readonly=True, index=False, groups=SALES_GROUP
+    )
     abc_previous_grade = fields.Selection(
-        GRADE_SELECTION, string="Previous ABC Grade", company_dependent=True, readonly=True
+        GRADE_SELECTION,
+        string="Previous ABC Grade",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
     )
     abc_grade_change = fields.Selection(
-        GRADE_CHANGE_SELECTION, string="ABC Grade Change", company_dependent=True, readonly=True
+        GRADE_CHANGE_SELECTION,
+        string="ABC Grade Change",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
     )
-    abc_lifecycle = fields.Selection(LIFECYCLE_SELECTION, string="Lifecycle", company_dependent=True, readonly=True)
-    abc_amount_trend = fields.Selection(TREND_SELECTION, string="Amount Trend", company_dependent=True, readonly=True)
-    abc_frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", company_dependent=True, readonly=True)
-    abc_strategy = fields.Char(string="ABC Strategy", compute="_compute_abc_strategy")
+    abc_lifecycle = fields.Selection(
+        LIFECYCLE_SELECTION, string="Lifecycle", company_dependent=True, readonly=True, index=False, groups=SALES_GROUP
+    )
+    abc_amount_trend = fields.Selection(
+        TREND_SELECTION, string="Amount Trend", company_dependent=True, readonly=True, index=False, groups=SALES_GROUP
+    )
+    abc_frequency_trend = fields.Selection(
+        TREND_SELECTION, string="Order Trend", company_dependent=True, readonly=True, index=False, groups=SALES_GROUP
+    )
+    abc_strategy = fields.Char(string="ABC Strategy", compute="_compute_abc_strategy", groups=SALES_GROUP)
     abc_profile_id = fields.Many2one(
-        "customer.abc.profile", string="ABC Profile", compute="_compute_abc_profile_id", compute_sudo=False
+        "customer.abc.profile",
+        string="ABC Profile",
+        compute="_compute_abc_profile_id",
+        compute_sudo=False,
+        groups=SALES_GROUP,
     )
     abc_history_ids = fields.One2many(
-        "customer.abc.history", string="ABC Grade History", compute="_compute_abc_profile_id", compute_sudo=False
+        "customer.abc.history",
+        string="ABC Grade History",
+        compute="_compute_abc_profile_id",
+        compute_sudo=False,
+        groups=SALES_GROUP,
     )
 
     # ------------------------------------------------------------
@@ -93,7 +125,7 @@ class ResPartner(models.Model):
         return action
 
     def action_abc_classify_now(self):
-        return self.env["customer.abc.profile"].action_classify_now()
+        return self.env["customer.abc.classifier"].action_classify_now()
 
     def action_abc_open_portrait(self):
         """Smart button: the portrait of the partner's commercial partner."""

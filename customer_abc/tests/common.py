@@ -3,6 +3,8 @@ from datetime import date, datetime, time, timedelta
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from .. import compat
+
 #: "today" of most tests: the graded period is February 2024
 TODAY = date(2024, 3, 15)
 FEB = date(2024, 2, 1)
@@ -17,7 +19,9 @@ class AbcHelpers:
         """The company in UTC, a product without taxes, a salesman (own
         customers, login ``abc_salesman``), a salesman seeing all customers
         (``abc_salesman_all``) and a sales manager (``abc_manager``); the
-        password of each is its login."""
+        password of each is its login.  ``line_taxes`` names the taxes of
+        a sale order line (``tax_id`` on Odoo 18, ``tax_ids`` on 19)."""
+        cls.line_taxes = compat.order_line_taxes_field(cls.env)
         cls.company = cls.env.company
         cls.company.partner_id.tz = False
         cls.currency = cls.company.currency_id
@@ -47,7 +51,7 @@ class AbcHelpers:
             "company_id": company.id,
             "order_line": [
                 Command.create(
-                    {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": False}
+                    {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount, cls.line_taxes: False}
                 )
             ],
         }

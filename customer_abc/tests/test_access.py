@@ -73,9 +73,9 @@ class TestAccess(CustomerAbcCase):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
                     self.env["customer.abc.profile"].with_user(user).classify(today=date(2024, 3, 15))
-        self.env["customer.abc.profile"].with_user(self.manager).classify(today=date(2024, 3, 15))
+        self.env["customer.abc.profile"].with_user(self.manager).classify()
         action = self.env["customer.abc.profile"].with_user(self.manager).action_classify_now()
-        self.assertEqual(action["tag"], "reload")
+        self.assertEqual(action["tag"], "display_notification")
 
     def test_only_managers_change_settings(self):
         with self.assertRaises(AccessError):
@@ -96,3 +96,16 @@ class TestAccess(CustomerAbcCase):
             .search([("partner_id", "=", self.mine.id)])
         )
         self.assertEqual(profiles.company_id, self.company | second)
+
+    def test_issue_coupons_on_partners_is_for_salespeople_and_settings_open_in_place(self):
+        """Data written per Odoo version (the loader's ``version``): the
+        action's groups field is groups_id on 18 and group_ids on 19; the
+        settings open inline on 18, in the main area on 19 (no inline)."""
+        action = self.env.ref("customer_abc.customer_abc_coupon_wizard_action_partner")
+        groups = action["group_ids" if "group_ids" in action._fields else "groups_id"]
+        self.assertEqual(groups, self.env.ref("sales_team.group_sale_salesman"))
+        settings = self.env.ref("customer_abc.customer_abc_config_settings_action")
+        targets = dict(settings._fields["target"]._description_selection(self.env))
+        self.assertEqual(settings.target, "inline" if "inline" in targets else "current")
+        bound = self.env["ir.actions.actions"].with_user(self.salesman)._get_bindings("res.partner")["action"]
+        self.assertIn(action.id, [bound_action["id"] for bound_action in bound])

@@ -190,11 +190,10 @@ class TestVisits(CustomerAbcCase):
 
     def test_a_visit_cannot_be_in_the_future(self):
         partner = self._customer("Later")
-        wizard = self.env["customer.abc.visit.wizard"].create(
-            {"partner_id": partner.id, "visit_date": date.today() + timedelta(days=1)}
-        )
         with self.assertRaises(UserError):
-            wizard.action_log()
+            self.env["customer.abc.visit.wizard"].create(
+                {"partner_id": partner.id, "visit_date": date.today() + timedelta(days=1)}
+            )
 
     def test_done_follow_up_visit_counts_at_once(self):
         partner = self._customer("Visit Me", user_id=self.salesman.id)

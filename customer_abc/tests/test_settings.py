@@ -115,7 +115,7 @@ class TestSettings(CustomerAbcCase):
         with self.assertRaisesRegex(ValidationError, "Threshold A"):
             with self.env.cr.savepoint():
                 settings = self.env["res.config.settings"].create(
-                    {"abc_threshold_a": 1000.0, "abc_threshold_b": 2000.0}
+                    {"abc_threshold_a": 1000.0, "abc_threshold_b": 2000.0, "abc_threshold_c": 500.0}
                 )
                 settings.execute()
                 self.env.flush_all()

@@ -1,9 +1,14 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.rendering_tools import parse_inline_template, render_inline_template
+
+from .. import compat
+
+ALL_DOCUMENTS_GROUP = "sales_team.group_sale_salesman_all_leads"
+COUPON_MODEL = "loyalty.card"
 
 
 class CustomerAbcCouponWizard(models.TransientModel):
@@ -11,9 +16,12 @@ class CustomerAbcCouponWizard(models.TransientModel):
     text each its own code by SMS.
 
     The preview lists who receives a coupon and who is skipped, and why; the
-    issue step re-checks everything, creates the coupons, queues one SMS per
-    customer on the customer's chatter and sends them in one batch.  A failed
-    SMS never removes its coupon.
+    issue step re-checks everything on the server (a customer the user may
+    not work with gets nothing, whatever ``partner_ids`` says), creates the
+    coupons and queues one SMS per customer on the customer's chatter.
+    Odoo's SMS queue sends them once the transaction is committed, so no
+    customer ever gets a code whose coupon was rolled back; a failed SMS
+    never removes its coupon.
     """
 
     _name = "customer.abc.coupon.wizard"
@@ -25,7 +33,8 @@ class CustomerAbcCouponWizard(models.TransientModel):
     program_id = fields.Many2one(
         "loyalty.program",
         string="Coupon Program",
-        domain="[('program_type', '=', 'coupons'), ('company_id', 'in', [company_id, False])]",
+        domain="[('program_type', '=', 'coupons'), ('company_id', 'in', [company_id, False]), "
+        "'|', ('date_to', '=', False), ('date_to', '>=', context_today().strftime('%Y-%m-%d'))]",
     )
     valid_until = fields.Date(required=True, default=lambda self: fields.Date.context_today(self) + timedelta(days=30))
     sms_template_id = fields.Many2one(
@@ -34,6 +43,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
         required=True,
         domain="[('model', '=', 'loyalty.card')]",
         default=lambda self: self.env.ref("customer_abc.sms_template_coupon", raise_if_not_found=False),
+        help="A template of coupons (model Coupon): it is rendered on each new coupon.",
     )
     sms_preview = fields.Text(
         string="Message", compute="_compute_sms_preview", help="The SMS of the first customer, as it will be sent."
@@ -48,7 +58,12 @@ class CustomerAbcCouponWizard(models.TransientModel):
     new_discount = fields.Float(string="Discount Value", default=50.0)
 
     line_ids = fields.One2many(
-        "customer.abc.coupon.wizard.line", "wizard_id", compute="_compute_line_ids", store=True, readonly=False
+        "customer.abc.coupon.wizard.line",
+        "wizard_id",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+        compute_sudo=False,  # the preview judges the customers with the user's rights
     )
     send_count = fields.Integer(compute="_compute_counts")
     skip_count = fields.Integer(compute="_compute_counts")
@@ -79,7 +94,38 @@ class CustomerAbcCouponWizard(models.TransientModel):
 
     def _program_domain(self, company=None):
         company = company or self.env.company
-        return [("program_type", "=", "coupons"), ("company_id", "in", [company.id, False])]
+        return [
+            ("program_type", "=", "coupons"),
+            ("company_id", "in", [company.id, False]),
+            "|",
+            ("date_to", "=", False),
+            ("date_to", ">=", fields.Date.context_today(self)),
+        ]
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("sms_template_id")
+    def _check_sms_template(self):
+        for wizard in self:
+            if wizard.sms_template_id and wizard.sms_template_id.sudo().model != COUPON_MODEL:
+                raise ValidationError(
+                    self.env._(
+                        "The SMS template %(template)s is not a coupon template: choose a template of coupons.",
+                        template=wizard.sms_template_id.sudo().name,
+                    )
+                )
+
+    @api.constrains("valid_until")
+    def _check_valid_until(self):
+        for wizard in self:
+            if wizard.state == "preview" and wizard.valid_until < fields.Date.context_today(wizard):
+                raise ValidationError(
+                    self.env._(
+                        "The coupons would be valid until %(date)s, which is already past.", date=wizard.valid_until
+                    )
+                )
 
     @api.depends("partner_ids", "program_id", "company_id")
     def _compute_line_ids(self):
@@ -93,17 +139,16 @@ class CustomerAbcCouponWizard(models.TransientModel):
     def _compute_sms_preview(self):
         for wizard in self:
             line = wizard.line_ids.filtered(lambda line: line.status in ("send", "sent"))[:1]
-            if not (line and wizard.program_id and wizard.sms_template_id):
+            if not (line and wizard.program_id and wizard.sms_template_id.model == COUPON_MODEL):
                 wizard.sms_preview = False
                 continue
             partner = line.partner_id
-            # sudo: rendering a template with expressions is for template editors; this
-            # one is the addon's (or an admin's), rendered on an unsaved example coupon
-            template = wizard.sms_template_id.sudo().with_context(lang=partner.lang or self.env.lang)
+            # rendered with the user's rights, as the coupons will be
+            lang = partner.lang or self.env.lang
+            template = wizard.sms_template_id.with_context(lang=lang)
             card = (
                 self.env["loyalty.card"]
-                .sudo()
-                .with_context(lang=partner.lang or self.env.lang)
+                .with_context(lang=lang)
                 .new(
                     {
                         "program_id": wizard.program_id.id,
@@ -131,7 +176,10 @@ class CustomerAbcCouponWizard(models.TransientModel):
 
     def action_create_program(self):
         """One click: a coupon program with a fixed or percentage discount
-        on the order, no e-mail (the code goes by SMS)."""
+        on the order, no e-mail (the code goes by SMS).  Sales managers only
+        (loyalty programs are theirs to create); the reward's discount product
+        is created for them even without the product creation privilege of
+        Odoo 19 (see ``loyalty.reward``)."""
         self.ensure_one()
         if not self.new_program_name or self.new_discount <= 0:
             raise UserError(self.env._("Give the new program a name and a discount greater than 0."))
@@ -139,7 +187,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
             raise UserError(self.env._("A percentage discount cannot exceed 100 %."))
         program = (
             self.env["loyalty.program"]
-            .with_context(default_program_type="coupons")
+            .with_context(default_program_type="coupons", customer_abc_program_wizard=True)
             .create(
                 {
                     "name": self.new_program_name,
@@ -181,6 +229,47 @@ class CustomerAbcCouponWizard(models.TransientModel):
             self.invalidate_recordset()
             return self._reopen()
         self.invalidate_recordset(["state"])
+        self._check_issue()
+        # the customers are locked first, then checked: a concurrent issue for
+        # the same customers waits, then is retried with these coupons in sight
+        self._lock_customers(self._customers())
+        checks = self._check_partners()
+        receivers = [check for check in checks if check["status"] == "send"]
+        self._touch_profiles([check["partner_id"] for check in receivers])
+        cards = self._create_cards(receivers)
+        sms_by_partner = self._queue_sms(cards, receivers)
+        failures = dict(self.env["sms.sms"]._fields["failure_type"]._description_selection(self.env))
+        lines = []
+        for check in checks:
+            line = dict(check)
+            card = cards.filtered(lambda c, pid=check["partner_id"]: c.partner_id.id == pid)
+            if card:
+                sms = sms_by_partner.get(check["partner_id"])
+                line["card_id"] = card.id
+                if not sms:
+                    line["status"] = "failed"
+                    line["reason"] = self.env._("Coupon issued, but no SMS could be prepared")
+                elif sms.state == "error":
+                    line["status"] = "failed"
+                    line["reason"] = self.env._(
+                        "Coupon issued, SMS failed: %(reason)s", reason=failures.get(sms.failure_type, sms.failure_type)
+                    )
+                else:
+                    line["status"] = "sent"
+                    line["reason"] = False
+            lines.append(line)
+        self.line_ids = [Command.clear()] + [Command.create(line) for line in lines]
+        self._log_actions(cards)
+        return self._reopen()
+
+    def _check_issue(self):
+        """Refuse to issue from a company the user is not working in, with
+        no or a wrong program, an expired program or validity, or a template
+        that is not a coupon template."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.company_id not in self.env.companies:
+            raise AccessError(self.env._("You can issue coupons only for the companies you are working in now."))
         program = self.program_id
         if not program:
             raise UserError(self.env._("Choose a coupon program, or create one."))
@@ -192,33 +281,27 @@ class CustomerAbcCouponWizard(models.TransientModel):
                     company=self.company_id.name,
                 )
             )
-        if not self.partner_ids:
+        if not program.active:
+            raise UserError(self.env._("The coupon program %(program)s is archived.", program=program.name))
+        if program.date_to and program.date_to < today:
+            raise UserError(
+                self.env._(
+                    "The coupon program %(program)s ended on %(date)s.", program=program.name, date=program.date_to
+                )
+            )
+        if self.valid_until < today:
+            raise UserError(
+                self.env._("The coupons would be valid until %(date)s, which is already past.", date=self.valid_until)
+            )
+        if program.date_to and self.valid_until > program.date_to:
+            raise UserError(
+                self.env._(
+                    "The coupons cannot be valid after the end of their program (%(date)s).", date=program.date_to
+                )
+            )
+        self._check_sms_template()
+        if not self.sudo().with_context(active_test=False).partner_ids:
             raise UserError(self.env._("Select the customers who should receive a coupon."))
-        checks = self._check_partners()
-        receivers = [check for check in checks if check["status"] == "send"]
-        self._touch_profiles([check["partner_id"] for check in receivers])
-        cards = self._create_cards(receivers)
-        sms_by_partner = self._send_sms(cards, receivers)
-        lines = []
-        for check in checks:
-            line = dict(check)
-            card = cards.filtered(lambda c, pid=check["partner_id"]: c.partner_id.id == pid)
-            if card:
-                sms = sms_by_partner.get(check["partner_id"])
-                line["card_id"] = card.id
-                if sms and sms.state == "error":
-                    line["status"] = "failed"
-                    failure = dict(sms._fields["failure_type"]._description_selection(self.env))
-                    line["reason"] = self.env._(
-                        "Coupon issued, SMS failed: %(reason)s", reason=failure.get(sms.failure_type, sms.failure_type)
-                    )
-                else:
-                    line["status"] = "sent"
-                    line["reason"] = False
-            lines.append(line)
-        self.line_ids = [Command.clear()] + [Command.create(line) for line in lines]
-        self._log_actions(cards)
-        return self._reopen()
 
     def _reopen(self):
         return {
@@ -236,21 +319,30 @@ class CustomerAbcCouponWizard(models.TransientModel):
 
     def _check_partners(self):
         """One dict per customer: number to text, ``send`` or ``skip``, and
-        the reason of a skip."""
+        the reason of a skip.  A customer gets a coupon only when it is an
+        active customer of the wizard's company that the user may work with
+        (the record rules of the customer's profile: his own and unassigned
+        customers for "own documents only"), not an internal user's or a
+        company's own contact, with a valid number that is not blacklisted
+        and no coupon within the cooldown."""
         self.ensure_one()
-        partners = self.partner_ids.commercial_partner_id
+        partners = self._customers()
         last_coupons = self._last_coupon_dates(partners)
+        refused = self._partners_refused(partners)
         cooldown = self.company_id.abc_coupon_cooldown_days
         today = fields.Date.context_today(self)
         checks = []
         for partner in partners:
-            number = partner.mobile or partner.phone
+            number = compat.partner_number(partner)
             check = {"partner_id": partner.id, "number": number or False, "status": "skip", "reason": False}
             last = last_coupons.get(partner.id)
-            if not partner.active:
-                check["reason"] = self.env._("Archived customer")
+            if partner.id in refused:
+                check["reason"] = refused[partner.id]
             elif not number:
-                check["reason"] = self.env._("No mobile or phone number")
+                if compat.PARTNER_HAS_MOBILE:
+                    check["reason"] = self.env._("No mobile or phone number")
+                else:
+                    check["reason"] = self.env._("No phone number")
             elif not self._valid_number(partner, number):
                 country = partner.country_id or self.company_id.country_id
                 check["reason"] = self.env._(
@@ -258,6 +350,8 @@ class CustomerAbcCouponWizard(models.TransientModel):
                     number=number,
                     country=country.name or self.env._("an unknown country"),
                 )
+            elif partner.sudo().phone_sanitized_blacklisted:
+                check["reason"] = self.env._("Number blacklisted")
             elif cooldown and last and (today - last).days < cooldown:
                 check["reason"] = self.env._(
                     "Got a coupon on %(date)s (cooldown: %(days)s days)", date=last, days=cooldown
@@ -267,6 +361,64 @@ class CustomerAbcCouponWizard(models.TransientModel):
                 check["number"] = self._valid_number(partner, number)
             checks.append(check)
         return checks
+
+    def _customers(self):
+        """The commercial partners of the selected contacts, as far as the
+        user may read them (a crafted call may name others: they get nothing)."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        # sudo: only the ids; the search below applies the user's rights
+        contacts = Partner.search([("id", "in", self.sudo().with_context(active_test=False).partner_ids.ids)])
+        return Partner.search([("id", "in", contacts.commercial_partner_id.ids)])
+
+    def _partners_refused(self, partners):
+        """``{partner_id: reason}`` for the ``partners`` (commercial) that may
+        not get a coupon of the wizard's company from this user."""
+        company = self.company_id
+        Profile = self.env["customer.abc.profile"]
+        domain = [("company_id", "=", company.id), ("partner_id", "in", partners.ids)]
+        # sudo: whether a profile exists; the user's own search says whether he may see it
+        profiled = set(Profile.sudo().with_context(active_test=False).search(domain).partner_id.ids)
+        readable = set(Profile.with_context(active_test=False).search(domain).partner_id.ids)
+        own_only = not (self.env.su or self.env.user.has_group(ALL_DOCUMENTS_GROUP))
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        customers = set(
+            Partner.search(
+                [("commercial_partner_id", "in", partners.ids), ("customer_rank", ">", 0)]
+            ).commercial_partner_id.ids
+        )
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        internal = set(users.search([("partner_id", "in", partners.ids), ("share", "=", False)]).partner_id.ids)
+        internal |= set(self.env["res.company"].sudo().search([("partner_id", "in", partners.ids)]).partner_id.ids)
+        refused = {}
+        for partner in partners:
+            if not partner.active:
+                refused[partner.id] = self.env._("Archived customer")
+            elif partner.id in internal:
+                refused[partner.id] = self.env._("Contact of an internal user or a company")
+            elif partner.company_id not in (company, self.env["res.company"]) or (
+                partner.id not in profiled and partner.id not in customers
+            ):
+                refused[partner.id] = self.env._("Not a customer of %(company)s", company=company.name)
+            elif (partner.id in profiled and partner.id not in readable) or (
+                partner.id not in profiled
+                and own_only
+                and partner.user_id not in (self.env.user, self.env["res.users"])
+            ):
+                refused[partner.id] = self.env._("Customer of another salesperson")
+        return refused
+
+    def _lock_customers(self, partners):
+        """Lock the customers' rows until the end of the transaction, also
+        for customers without a profile: a concurrent issue for one of them
+        waits, then fails to serialize and is retried (by Odoo) with the
+        coupons of this one in sight, so the cooldown holds.  The update
+        changes no value."""
+        if not partners:
+            return
+        self.env["res.partner"].flush_model(["write_date"])
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET write_date = write_date WHERE id = ANY(%s)", sorted(partners.ids))
+        )
 
     def _valid_number(self, partner, number):
         """E.164 form of ``number`` for the partner's country (else the
@@ -295,9 +447,9 @@ class CustomerAbcCouponWizard(models.TransientModel):
         return {partner.id: fields.Date.context_today(self, timestamp=created) for partner, created in groups}
 
     def _touch_profiles(self, partner_ids):
-        """Stamp the last coupon date on the customers' profiles first: a
-        concurrent issue for the same customers then conflicts on these rows
-        and is retried with the coupons of this one in sight."""
+        """Stamp today's date as the last coupon date of the customers'
+        profiles in the wizard's company (the nightly run recomputes it from
+        the coupons)."""
         if not partner_ids:
             return
         self.env["customer.abc.profile"].flush_model(["last_coupon_date"])
@@ -335,12 +487,14 @@ class CustomerAbcCouponWizard(models.TransientModel):
             )
         )
 
-    def _send_sms(self, cards, receivers):
-        """Post each customer's SMS on its chatter (queued), then send them
-        all in one batch.  Returns ``{partner_id: sms.sms}``."""
+    def _queue_sms(self, cards, receivers):
+        """Post each customer's SMS on its chatter, rendered with the user's
+        rights, and leave it in Odoo's SMS queue, which sends it after this
+        transaction is committed.  Returns ``{partner_id: sms.sms}``."""
         if not cards:
             return {}
-        bodies = self.sms_template_id.sudo()._render_field("body", cards.ids, compute_lang=True)
+        cards = cards.with_env(self.env)
+        bodies = self.sms_template_id._render_field("body", cards.ids, compute_lang=True)
         numbers = {check["partner_id"]: check["number"] for check in receivers}
         messages = self.env["mail.message"]
         for card in cards:
@@ -354,7 +508,9 @@ class CustomerAbcCouponWizard(models.TransientModel):
                 put_in_queue=True,
             )
         sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", messages.ids)])
-        sms.filtered(lambda record: record.state == "outgoing").send(auto_commit=False, raise_exception=False)
+        if sms.filtered(lambda record: record.state == "outgoing"):
+            # runs once this transaction is committed
+            self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
         return {record.partner_id.id: record for record in sms}
 
     def _log_actions(self, cards):
@@ -391,7 +547,8 @@ class CustomerAbcCouponWizardLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     number = fields.Char()
     status = fields.Selection(
-        [("send", "Will receive"), ("skip", "Skipped"), ("sent", "Sent"), ("failed", "SMS failed")], required=True
+        [("send", "Will receive"), ("skip", "Skipped"), ("sent", "Issued, SMS queued"), ("failed", "SMS failed")],
+        required=True,
     )
     reason = fields.Char()
     card_id = fields.Many2one("loyalty.card", string="Coupon")
