@@ -11,7 +11,7 @@ shell() {
     odoo_bin shell -d "$db" --log-level=warn --no-http < tools/bench_cockpit.py 2>&1 | grep -v "Running as user 'root'"
 }
 dropdb --if-exists "$db"
-odoo_bin -d "$db" -i customer_abc --without-demo=all --stop-after-init --log-level=warn 2>&1 \
+odoo_bin -d "$db" -i customer_abc $WITHOUT_DEMO --stop-after-init --log-level=warn 2>&1 \
     | grep -v "Running as user 'root'" || true
 PHASE=insert shell
 echo "bench: timings right after the insert"

@@ -2,8 +2,11 @@ from . import res_company
 from . import res_config_settings
 from . import customer_abc_history
 from . import customer_abc_profile
+from . import customer_abc_run
+from . import customer_abc_classifier
 from . import res_partner
 from . import customer_abc_action
 from . import mail_activity
+from . import loyalty_reward
 from . import customer_abc_cockpit
 from . import customer_abc_demo

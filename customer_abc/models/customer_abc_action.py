@@ -1,9 +1,16 @@
+import logging
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..services import sql
 from .customer_abc_history import GRADE_SELECTION
+
+_logger = logging.getLogger(__name__)
 
 ACTION_KINDS = [
     ("visit", "Visit"),
@@ -70,6 +77,12 @@ class CustomerAbcAction(models.Model):
     coupon_redeemed = fields.Integer(string="Coupons Redeemed", readonly=True, help="1 when the coupon was used.")
     actions_count = fields.Integer(string="Actions Taken", default=1, readonly=True)
 
+    def write(self, vals):
+        """Playbook results are measured by the job, never typed in."""
+        if not self.env.su:
+            raise AccessError(self.env._("Playbook results are written by the playbook and the classification only."))
+        return super().write(vals)
+
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
@@ -93,15 +106,14 @@ class CustomerAbcAction(models.Model):
         self.env["sale.order"].flush_model()
         self.env["sale.order.line"].flush_model()
         self.flush_model()
-        local_date = SQL("((so.date_order AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", tz_name)
+        local_date = sql.local_date(SQL("so.date_order"), tz_name)
         self.env.cr.execute(
             SQL(
                 """
                 WITH outcome AS (
                     SELECT a.id,
                            COUNT(so.id) AS orders,
-                           COALESCE(SUM(so.amount_untaxed / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
-                                                                  ELSE so.currency_rate END), 0) AS amount,
+                           COALESCE(SUM(%(amount)s), 0) AS amount,
                            MIN(%(local_date)s) AS first_date,
                            EXISTS (SELECT 1 FROM sale_order_line sol JOIN sale_order used ON used.id = sol.order_id
                                     WHERE a.loyalty_card_id IS NOT NULL AND sol.coupon_id = a.loyalty_card_id
@@ -133,6 +145,7 @@ class CustomerAbcAction(models.Model):
                         CASE WHEN o.orders > 0 THEN 'won' WHEN a.window_end < %(today)s THEN 'lost' ELSE 'open' END)
                 """,
                 local_date=local_date,
+                amount=sql.company_amount("so"),
                 states=tuple(states),
                 company=company.id,
                 # a late-confirmed or cancelled order can still change a recently closed window
@@ -142,3 +155,180 @@ class CustomerAbcAction(models.Model):
             )
         )
         self.invalidate_model()
+
+    # ------------------------------------------------------------
+    # BUSINESS: follow-ups of the nightly run
+    # ------------------------------------------------------------
+
+    @api.model
+    def _abc_schedule_followups(self, company, settings, scope_table=None):
+        """Schedule a follow-up for every customer graded D in the period
+        that had a grade before: a Visit when it was A or B, a phone call when
+        it was C or D.  At most one per customer and period (a follow-up of
+        the period is a playbook row), never while one of the same kind is
+        open; assigned to the salesperson, else the sales team leader, else
+        the company's fallback user (a customer with none of them is looked
+        at again by the next run).  ``scope_table`` (the customers a scoped
+        run read) limits the candidates: nothing changed for the others since
+        the last run.  Returns the count."""
+        if not company.abc_followup:
+            return 0
+        start = settings.period_bounds[0]
+        # a scoped run drives the query from its few customers
+        scope = SQL("JOIN %s s ON s.partner_id = pr.partner_id", SQL.identifier(scope_table)) if scope_table else SQL()
+        candidates = self.env.execute_query(
+            SQL(
+                """
+                SELECT pr.id, pr.partner_id, pr.previous_grade, p.user_id
+                  FROM customer_abc_profile pr
+                  %(scope)s
+                  JOIN res_partner p ON p.id = pr.partner_id
+                 WHERE pr.company_id = %(company)s AND pr.active AND pr.grade = 'D' AND pr.previous_grade IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM customer_abc_action a
+                                    WHERE a.company_id = %(company)s AND a.partner_id = pr.partner_id
+                                      AND a.source = 'followup' AND a.period_start = %(start)s)
+                """,
+                company=company.id,
+                start=start,
+                scope=scope,
+            )
+        )
+        if not candidates:
+            return 0
+        visit = self.env.ref("customer_abc.mail_activity_type_visit")
+        call = self.env.ref("mail.mail_activity_data_call")
+        partner_ids = [partner_id for _id, partner_id, _grade, _user in candidates]
+        leaders = self._abc_team_leaders(company, [row[1] for row in candidates if not row[3]])
+        # Odoo 19 archives a done activity by a pending write: flush it before reading
+        self.env["mail.activity"].flush_model(["active", "res_model", "res_id", "activity_type_id"])
+        open_pairs = set(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT res_id, activity_type_id FROM mail_activity
+                     WHERE active AND res_model = 'res.partner' AND res_id = ANY(%s) AND activity_type_id IN %s
+                    """,
+                    partner_ids,
+                    (visit.id, call.id),
+                )
+            )
+        )
+        todo, unassigned = [], 0
+        for profile_id, partner_id, previous, salesperson_id in candidates:
+            kind = visit if previous in ("A", "B") else call
+            user_id = salesperson_id or leaders.get(partner_id) or company.abc_followup_user_id.id
+            if not user_id:
+                unassigned += 1
+            elif (partner_id, kind.id) not in open_pairs:
+                todo.append((profile_id, kind, user_id))
+        activities = self._abc_create_followups(company, todo, settings)
+        if todo:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE customer_abc_profile SET followup_period_start = %s WHERE id = ANY(%s)",
+                    start,
+                    [row[0] for row in todo],
+                )
+            )
+            self.env["customer.abc.profile"].invalidate_model(["followup_period_start"])
+        if unassigned:
+            _logger.info(
+                "customer_abc: %s: %d customers fell to D without salesperson, team leader or fallback user",
+                company.name,
+                unassigned,
+            )
+        return len(activities)
+
+    def _abc_create_followups(self, company, todo, settings):
+        """Create the follow-up activities ``todo`` ((profile id, activity
+        type, user id)) with their playbook rows, in bulk and without
+        notification e-mails (a nightly job must not flood inboxes)."""
+        if not todo:
+            return self.env["mail.activity"]
+        visit = self.env.ref("customer_abc.mail_activity_type_visit")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        profiles = self.env["customer.abc.profile"].browse([profile_id for profile_id, _kind, _user in todo])
+        users = self.env["res.users"].browse({user_id for _profile, _kind, user_id in todo})
+        activity_vals, action_vals = [], []
+        for profile, (_profile_id, kind, user_id) in zip(profiles, todo, strict=True):
+            user = users.browse(user_id)
+            localized = self.with_context(lang=user.lang)
+            activity_vals.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": profile.partner_id.id,
+                    "activity_type_id": kind.id,
+                    "user_id": user_id,
+                    "summary": localized._abc_followup_summary(kind),
+                    "note": localized._abc_followup_note(profile.with_context(lang=user.lang), settings),
+                    "date_deadline": kind._get_date_deadline(),
+                    "automated": True,
+                }
+            )
+            action_vals.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": profile.partner_id.id,
+                    "kind": "visit" if kind == visit else "call",
+                    "source": "followup",
+                    "date": settings.today,
+                    "user_id": user_id,
+                    "previous_grade": profile.previous_grade,
+                    "grade": "D",
+                    "period_start": settings.period_bounds[0],
+                }
+            )
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
+        for vals, activity in zip(action_vals, activities, strict=True):
+            vals["activity_id"] = activity.id
+        self._abc_log(action_vals)
+        return activities
+
+    def _abc_team_leaders(self, company, partner_ids):
+        """``{partner_id: user id}``: the leader of the sales team of each
+        customer's most recent order with the company."""
+        if not partner_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, team.user_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                  JOIN crm_team team ON team.id = so.team_id
+                 WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
+              ORDER BY p.commercial_partner_id, so.date_order DESC
+                """,
+                partner_ids,
+                company.id,
+            )
+        )
+        return dict(rows)
+
+    def _abc_followup_summary(self, kind):
+        if kind == self.env.ref("customer_abc.mail_activity_type_visit"):
+            return self.env._("Visit: customer fell to grade D")
+        return self.env._("Call: customer fell to grade D")
+
+    def _abc_followup_note(self, profile, settings):
+        """Why the follow-up of ``profile`` exists, in the language of the context."""
+        start = settings.period_bounds[0]
+        period = f"{start:%Y-%m}" if settings.period == "month" else f"{start.year} Q{(start.month - 1) // 3 + 1}"
+        lines = [
+            self.env._(
+                "Grade %(previous)s in the period before, D in %(period)s.",
+                previous=profile.previous_grade,
+                period=period,
+            ),
+            self.env._(
+                "Amount in %(period)s: %(amount)s (before: %(previous_amount)s).",
+                period=period,
+                amount=profile.currency_id.format(profile.period_amount),
+                previous_amount=profile.currency_id.format(profile.previous_amount),
+            ),
+            self.env._("Last order: %(date)s.", date=profile.last_order_date)
+            if profile.last_order_date
+            else self.env._("No order yet."),
+            profile.company_id._abc_strategy("D"),
+        ]
+        return Markup("<br/>").join(lines)

@@ -17,7 +17,9 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .. import compat
 from ..analytics import cockpit, grading, lifecycle, periods, portrait
+from ..services import sql
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
 ALL_DOCUMENTS_GROUP = "sales_team.group_sale_salesman_all_leads"
@@ -91,6 +93,7 @@ class CustomerAbcCockpit(models.AbstractModel):
             "periods": [self._cockpit_period_json(item) for item in stored],
             "period": self._cockpit_period_json(period) if period else None,
             "empty": not period,
+            "status": self.env["customer.abc.run"]._abc_status(company),
         }
         return stored, period, data
 
@@ -122,7 +125,7 @@ class CustomerAbcCockpit(models.AbstractModel):
         latest = data["latest"]
         today_figures = self._cockpit_profile_figures(company, scope)
         period_figures = today_figures if latest else self._cockpit_history_figures(company, scope, period)
-        frame = self._cockpit_period_frame(company, scope, period)
+        frame = self._cockpit_period_frame(company, scope, period, latest)
         data.update(
             {
                 "sections": self._cockpit_sections(today_figures, period_figures),
@@ -152,9 +155,9 @@ class CustomerAbcCockpit(models.AbstractModel):
         """
         company = self.env.company
         scope = self._cockpit_scope(scope)
-        _stored, period, data = self._cockpit_header(company, scope, period_start)
+        stored, period, data = self._cockpit_header(company, scope, period_start)
         if period:
-            frame = self._cockpit_period_frame(company, scope, period)
+            frame = self._cockpit_period_frame(company, scope, period, period == stored[0])
             data["comparison"] = self._comparison_figures(company, frame, settings)
             data["comparison"]["partial"] = self._cockpit_partial(scope)
         return data
@@ -273,7 +276,9 @@ class CustomerAbcCockpit(models.AbstractModel):
         return scope == "mine" or not self.env.user.has_group(ALL_DOCUMENTS_GROUP)
 
     def _cockpit_periods(self, company):
-        """Stored periods of ``company``, newest first, as ``(start, end)``.
+        """Stored periods of ``company`` that ended by today (company
+        timezone) and that a finished run published, newest first, as
+        ``(start, end)``.
 
         A loose index scan: one probe of the (company, period) index per
         period instead of reading every history row.  It bypasses record
@@ -283,12 +288,17 @@ class CustomerAbcCockpit(models.AbstractModel):
         is still checked.
         """
         self.env["customer.abc.history"].check_access("read")
+        published = self.env["customer.abc.run"]._abc_published_period(company)
+        if published is False:
+            return []
         rows = self.env.execute_query(
             SQL(
                 """
                 WITH RECURSIVE stored AS (
                     (SELECT h.period_start, h.period_end FROM customer_abc_history h
-                      WHERE h.company_id = %(company)s ORDER BY h.period_start DESC LIMIT 1)
+                      WHERE h.company_id = %(company)s AND h.period_start < %(today)s AND h.period_end <= %(today)s
+                        AND h.period_start <= %(published)s
+                      ORDER BY h.period_start DESC LIMIT 1)
                     UNION ALL
                     SELECT n.period_start, n.period_end
                       FROM stored s
@@ -296,9 +306,13 @@ class CustomerAbcCockpit(models.AbstractModel):
                                           WHERE h.company_id = %(company)s AND h.period_start < s.period_start
                                           ORDER BY h.period_start DESC LIMIT 1) n
                 )
-                SELECT period_start, period_end FROM stored
+                SELECT period_start, period_end FROM stored WHERE period_end <= %(today)s
                 """,
                 company=company.id,
+                # periods that have not ended by the real today are never shown, nor those
+                # of a run under way (published with the profiles at the end of the run)
+                today=company._abc_today(),
+                published=published or company._abc_today(),
             )
         )
         return [(start, end) for start, end in rows]
@@ -340,7 +354,8 @@ class CustomerAbcCockpit(models.AbstractModel):
         table = query.table
         columns = [SQL("COUNT(*)"), SQL("COALESCE(SUM(%s), 0)", SQL.identifier(table, total_field))]
         for domain, amount_field in segments.values():
-            condition = model._where_calc(domain, active_test=False).where_clause
+            # sudo: the rules are in ``query`` already; only the domain's own condition is wanted
+            condition = model.sudo().with_context(active_test=False)._search(domain).where_clause
             columns.append(SQL("COUNT(*) FILTER (WHERE %s)", condition))
             if amount_field:
                 columns.append(
@@ -473,20 +488,29 @@ class CustomerAbcCockpit(models.AbstractModel):
             "total": total,
         }
 
-    def _cockpit_period_frame(self, company, scope, period):
-        """The period's graded customers the user may read: ``partner_id``,
+    def _cockpit_period_frame(self, company, scope, period, latest=False):
+        """The period's graded customers the user may read (for the
+        ``latest`` period: the profiles, every current customer, as the
+        grade tiles count them; else the period's history rows): ``partner_id``,
         ``amount`` (integer minor units), ``order_count``, ``grade`` (as
         stored), ranked by :func:`..analytics.grading.rank_shares` (``rank``,
         ``share_pct``, ``cumulative_share_pct``, ``amount_before``)."""
-        History = self.env["customer.abc.history"]
-        query = History._search(self._cockpit_history_domain(company, scope, period[0]))
+        if latest:
+            # the latest period as the tiles count it: every current customer's profile
+            Model = self.env["customer.abc.profile"]
+            query = Model._search(self._cockpit_profile_domain(company, scope))
+            amount, count = "period_amount", "period_order_count"
+        else:
+            Model = self.env["customer.abc.history"]
+            query = Model._search(self._cockpit_history_domain(company, scope, period[0]))
+            amount, count = "amount", "order_count"
         table = query.table
         scale = 10**company.currency_id.decimal_places
         rows = self.env.execute_query(
             query.select(
                 SQL.identifier(table, "partner_id"),
-                SQL("ROUND(COALESCE(%s, 0) * %s)::bigint", SQL.identifier(table, "amount"), scale),
-                SQL("COALESCE(%s, 0)", SQL.identifier(table, "order_count")),
+                SQL("ROUND(COALESCE(%s, 0) * %s)::bigint", SQL.identifier(table, amount), scale),
+                SQL("COALESCE(%s, 0)", SQL.identifier(table, count)),
                 SQL.identifier(table, "grade"),
             )
         )
@@ -745,26 +769,16 @@ class CustomerAbcCockpit(models.AbstractModel):
             ]
         )
 
-    def _portrait_rate(self, table):
-        return SQL(
-            "CASE COALESCE(%(rate)s, 0) WHEN 0 THEN 1.0 ELSE %(rate)s END", rate=SQL.identifier(table, "currency_rate")
-        )
-
     def _portrait_orders(self, company, partner, tz_name, today):
         """One row per order: ``local_date``, ``amount`` (company currency,
         rounded to the currency's digits like the classification does)."""
         query = self._portrait_order_query(company, partner, today, tz_name)
         table = query.table
-        local_date = self.env["customer.abc.profile"]._abc_local_date(SQL.identifier(table, "date_order"), tz_name)
+        local_date = sql.local_date(SQL.identifier(table, "date_order"), tz_name)
         rows = self.env.execute_query(
             query.select(
                 local_date,
-                SQL(
-                    "ROUND(%s / %s, %s)",
-                    SQL.identifier(table, "amount_untaxed"),
-                    self._portrait_rate(table),
-                    company.currency_id.decimal_places,
-                ),
+                SQL("ROUND(%s, %s)", sql.company_amount(table), company.currency_id.decimal_places),
             )
         )
         frame = pd.DataFrame.from_records(rows, columns=["local_date", "amount"])
@@ -787,7 +801,7 @@ class CustomerAbcCockpit(models.AbstractModel):
             ]
         )
         line = SQL.identifier(query.table)
-        local_date = self.env["customer.abc.profile"]._abc_local_date(SQL("so.date_order"), tz_name)
+        local_date = sql.local_date(SQL("so.date_order"), tz_name)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -802,7 +816,7 @@ class CustomerAbcCockpit(models.AbstractModel):
                 """,
                 line=line,
                 local_date=local_date,
-                rate=self._portrait_rate("so"),
+                rate=sql.order_rate("so"),
                 from_clause=query.from_clause,
                 where_clause=query.where_clause,
                 since=since,
@@ -823,7 +837,8 @@ class CustomerAbcCockpit(models.AbstractModel):
             "state": partner.state_id.name or "",
             "country": partner.country_id.name or "",
             "salesperson": partner.user_id.name or "",
-            "phone": partner.phone or partner.mobile or "",
+            # the phone, else (Odoo 18) the mobile
+            "phone": partner.phone or compat.partner_number(partner) or "",
             "email": partner.email or "",
             "profile_id": profile.id or False,
         }

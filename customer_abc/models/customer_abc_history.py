@@ -1,5 +1,9 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
 from odoo.tools.sql import create_index
+
+from .. import compat
 
 GRADE_SELECTION = [
     ("A", "A"),
@@ -41,6 +45,9 @@ class CustomerAbcHistory(models.Model):
     _description = "Customer ABC Grade History"
     _order = "period_start desc, company_id, rank, partner_id"
     _rec_name = "partner_id"
+    # snapshots written in bulk by the job: no create/write user and date, whose
+    # foreign keys would be checked on each of the millions of rows a run writes
+    _log_access = False
 
     # (company, partner, period) is the unique index below: no separate company index
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
@@ -69,15 +76,23 @@ class CustomerAbcHistory(models.Model):
         help="Fingerprint of the figures last written by the classification.",
     )
 
-    _sql_constraints = [
-        (
-            "company_partner_period_uniq",
-            "UNIQUE(company_id, partner_id, period_start)",
-            "A customer has one grade per company and period.",
-        ),
-    ]
+    _company_partner_period_uniq = compat.Constraint(
+        "UNIQUE (company_id, partner_id, period_start)", "A customer has one grade per company and period."
+    )
+
+    def write(self, vals):
+        """History rows are snapshots written by the job only."""
+        if not self.env.su:
+            raise AccessError(self.env._("The grade history is written by the classification only."))
+        return super().write(vals)
 
     def init(self):
+        # databases of versions with log access on history rows: drop those columns
+        # (and their foreign keys), which nothing writes any more
+        for column in ("create_uid", "create_date", "write_uid", "write_date"):
+            self.env.cr.execute(
+                SQL("ALTER TABLE customer_abc_history DROP COLUMN IF EXISTS %s", SQL.identifier(column))
+            )
         # the cockpit reads one period of one company at a time, and counts
         # lifecycle states per period (from this index alone once vacuumed)
         create_index(

@@ -5,6 +5,18 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+#: upper bound of every day count (ten years): larger windows make no sense
+#: for a nightly job and overflow date arithmetic
+MAX_DAYS = 3650
+#: upper bound of the surge percentage and the adaptive factors
+MAX_PCT = 1000.0
+MAX_FACTOR = 100.0
+#: upper bound of the minimum number of orders of a trend window
+MAX_ORDERS = 1_000_000
+#: money settings must stay exact in integer minor units and in a float:
+#: at most 2**53 minor units (90,071,992,547,409.91 for a two-decimal currency)
+MAX_MINOR_UNITS = 2**53
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -69,10 +81,39 @@ class ResCompany(models.Model):
     # CONSTRAINTS
     # ------------------------------------------------------------
 
+    def _abc_max_amount(self):
+        """Largest money setting the company's currency represents exactly."""
+        self.ensure_one()
+        digits = self.currency_id.decimal_places if self.currency_id else 2
+        return (MAX_MINOR_UNITS - 1) / 10**digits
+
+    def _abc_check_amount_range(self, field_name, label):
+        """Refuse a money setting beyond :meth:`_abc_max_amount`."""
+        self.ensure_one()
+        fmt = self.currency_id.format if self.currency_id else str
+        if abs(self[field_name]) > self._abc_max_amount():
+            raise ValidationError(
+                self.env._(
+                    "%(field)s (%(value)s) is too large: at most %(max)s.",
+                    field=label,
+                    value=fmt(self[field_name]),
+                    max=fmt(self._abc_max_amount()),
+                )
+            )
+
+    def _abc_check_days_range(self, value, label):
+        if value > MAX_DAYS:
+            raise ValidationError(
+                self.env._(
+                    "%(field)s (%(days)s days) cannot exceed %(max)s days.", field=label, days=value, max=MAX_DAYS
+                )
+            )
+
     @api.constrains("abc_threshold_a", "abc_threshold_b", "abc_threshold_c")
     def _check_abc_thresholds(self):
         for company in self:
             fmt = company.currency_id.format if company.currency_id else str
+            company._abc_check_amount_range("abc_threshold_a", self.env._("Threshold A"))
             if company.abc_threshold_c < 0:
                 raise ValidationError(
                     self.env._(
@@ -135,6 +176,8 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Active Days (%(days)s) must be greater than 0.", days=company.abc_at_risk_days)
                 )
+            company._abc_check_days_range(company.abc_new_days, self.env._("New Customer Days"))
+            company._abc_check_days_range(company.abc_churn_days, self.env._("Churn Days"))
             if company.abc_at_risk_days >= company.abc_churn_days:
                 raise ValidationError(
                     self.env._(
@@ -148,6 +191,14 @@ class ResCompany(models.Model):
                     self.env._(
                         "Adaptive At-Risk Factor (%(factor)s) must be greater than 0.",
                         factor=company.abc_adaptive_at_risk_factor,
+                    )
+                )
+            if company.abc_adaptive_churn_factor > MAX_FACTOR:
+                raise ValidationError(
+                    self.env._(
+                        "Adaptive Churn Factor (%(factor)s) cannot exceed %(max)s.",
+                        factor=company.abc_adaptive_churn_factor,
+                        max=MAX_FACTOR,
                     )
                 )
             if company.abc_adaptive_churn_factor <= company.abc_adaptive_at_risk_factor:
@@ -172,9 +223,14 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Trend Window (%(days)s days) must be greater than 0.", days=company.abc_trend_days)
                 )
+            company._abc_check_days_range(company.abc_trend_days, self.env._("Trend Window"))
             if company.abc_surge_pct <= 0:
                 raise ValidationError(
                     self.env._("Surge (%(pct)s %%) must be greater than 0.", pct=company.abc_surge_pct)
+                )
+            if company.abc_surge_pct > MAX_PCT:
+                raise ValidationError(
+                    self.env._("Surge (%(pct)s %%) cannot exceed %(max)s %%.", pct=company.abc_surge_pct, max=MAX_PCT)
                 )
             if not 0 < company.abc_plunge_pct <= 100:
                 raise ValidationError(
@@ -188,6 +244,15 @@ class ResCompany(models.Model):
                         "Trend Minimum Amount (%(amount)s) cannot be negative.", amount=company.abc_trend_min_amount
                     )
                 )
+            company._abc_check_amount_range("abc_trend_min_amount", self.env._("Trend Minimum Amount"))
+            if company.abc_trend_min_orders > MAX_ORDERS:
+                raise ValidationError(
+                    self.env._(
+                        "Trend Minimum Orders (%(orders)s) cannot exceed %(max)s.",
+                        orders=company.abc_trend_min_orders,
+                        max=MAX_ORDERS,
+                    )
+                )
             if company.abc_trend_min_orders < 0:
                 raise ValidationError(
                     self.env._(
@@ -195,9 +260,20 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("abc_coupon_cooldown_days", "abc_winback_days")
+    @api.constrains("abc_coupon_cooldown_days", "abc_winback_days", "abc_followup_user_id")
     def _check_abc_playbook(self):
         for company in self:
+            company._abc_check_days_range(company.abc_coupon_cooldown_days, self.env._("Coupon Cooldown"))
+            company._abc_check_days_range(company.abc_winback_days, self.env._("Win-back Window"))
+            user = company.abc_followup_user_id.sudo()
+            if user and (user.share or company not in user.company_ids):
+                raise ValidationError(
+                    self.env._(
+                        "Fallback Follow-up User (%(user)s) must be an internal user of %(company)s.",
+                        user=user.name,
+                        company=company.name,
+                    )
+                )
             if company.abc_coupon_cooldown_days < 0:
                 raise ValidationError(
                     self.env._(
@@ -212,6 +288,28 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # TOOLING
     # ------------------------------------------------------------
+
+    def _abc_write_settings(self, values):
+        """Write the settings ``values`` (field name -> value as a form sends
+        it) that differ from the stored ones, in one ``write`` so that the
+        constraints judge them together.  Returns the names written."""
+        self.ensure_one()
+        changed = {}
+        for name, value in values.items():
+            field = self._fields[name]
+            if field.convert_to_record(field.convert_to_cache(value, self), self) != self[name]:
+                changed[name] = value
+        if changed:
+            self.write(changed)
+        return set(changed)
+
+    def _abc_currency_format(self):
+        """Excel number format of the company's currency."""
+        self.ensure_one()
+        currency = self.currency_id
+        number = "#,##0" + ("." + "0" * currency.decimal_places if currency.decimal_places else "")
+        symbol = (currency.symbol or "").replace('"', "")
+        return f'"{symbol}" {number}' if currency.position == "before" else f'{number} "{symbol}"'
 
     def _abc_strategy(self, grade):
         """The playbook line for ``grade`` in the current language: the

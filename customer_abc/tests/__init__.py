@@ -2,6 +2,9 @@ from . import test_engine_grading
 from . import test_engine_periods
 from . import test_engine_lifecycle
 from . import test_engine_cockpit
+from . import test_engine_rfm
+from . import test_engine_rhythm
+from . import test_engine_uplift
 from . import test_classify
 from . import test_lifecycle
 from . import test_export
@@ -12,3 +15,6 @@ from . import test_coupon_wizard
 from . import test_cockpit
 from . import test_portrait
 from . import test_cockpit_tour
+from . import test_security
+from . import test_runs
+from . import test_demo_data

@@ -9,6 +9,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from .. import compat
 from .common import FEB, JAN, TODAY, CustomerAbcCase
 
 
@@ -261,23 +262,25 @@ class TestClassifyRuns(CustomerAbcCase):
         self._classify()
         History = self.env["customer.abc.history"]
         domain = [("partner_id", "in", [p.id for p in partners])]
-        before = History.search_read(domain, ["grade", "amount", "rank", "write_date", "period_start"], order="id")
+        before = History.search_read(domain, ["grade", "amount", "rank", "period_start"], order="id")
         profiles_before = self.env["customer.abc.profile"].search_read(domain, ["grade", "write_date"], order="id")
-        # make a rewrite visible: any UPDATE would move write_date
-        self.env.cr.execute("UPDATE customer_abc_history SET write_date = '2000-01-01'")
+        # make a rewrite visible: any UPDATE moves write_date (profiles) and the row's place (history)
         self.env.cr.execute("UPDATE customer_abc_profile SET write_date = '2000-01-01'")
+        self.env.cr.execute("SELECT id, ctid::text FROM customer_abc_history ORDER BY id")
+        versions_before = self.env.cr.fetchall()
         History.invalidate_model()
         self.env["customer.abc.profile"].invalidate_model()
         self._classify()
         self._classify()
-        after = History.search_read(domain, ["grade", "amount", "rank", "write_date", "period_start"], order="id")
+        after = History.search_read(domain, ["grade", "amount", "rank", "period_start"], order="id")
+        self.env.cr.execute("SELECT id, ctid::text FROM customer_abc_history ORDER BY id")
+        self.assertEqual(self.env.cr.fetchall(), versions_before, "no history row was rewritten")
         self.assertEqual(len(after), len(before))
         for old, new in zip(before, after, strict=True):
             self.assertEqual(
                 (old["id"], old["grade"], old["amount"], old["rank"]),
                 (new["id"], new["grade"], new["amount"], new["rank"]),
             )
-            self.assertEqual(str(new["write_date"]), "2000-01-01 00:00:00")
         profiles_after = self.env["customer.abc.profile"].search_read(domain, ["grade", "write_date"], order="id")
         self.assertEqual([p["id"] for p in profiles_after], [p["id"] for p in profiles_before])
         self.assertTrue(all(str(p["write_date"]) == "2000-01-01 00:00:00" for p in profiles_after))
@@ -407,32 +410,38 @@ class TestClassifyRuns(CustomerAbcCase):
         self._order(partner, 60000.0, date(2024, 2, 3))
         cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
-        with freeze_time("2024-03-15"):
+        with freeze_time("2024-03-15"), compat.cron_trigger_context(self):
             cron.method_direct_trigger()
         self.assertEqual(self._profile(partner).grade, "B")
+        runs = self.env["customer.abc.run"].search([])
+        self.assertEqual(set(runs.mapped("state")), {"done"})
+        self.assertEqual(runs.company_id, self.env["res.company"].search([]), "every company has its run")
+        # progress is counted in steps of the runs (plan, read, a chunk, publish)
         progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)], order="id desc", limit=1)
-        companies = self.env["res.company"].search_count([])
-        self.assertEqual((progress.done, progress.remaining), (companies, 0))
+        self.assertEqual((progress.done, progress.remaining), (sum(runs.mapped("steps_done")), 0))
 
     def test_cron_failure_in_one_company_keeps_the_others(self):
         other = self.env["res.company"].create({"name": "Broken Co"})
         partner = self._customer("Survivor")
         self._order(partner, 60000.0, date(2024, 2, 3))
-        Profile = type(self.env["customer.abc.profile"])
-        original = Profile._classify_company
+        Classifier = type(self.env["customer.abc.classifier"])
+        original = Classifier._step_read
 
-        def flaky(model, company, today=None, backfill=0):
-            if company == other:
+        def flaky(model, run, clock):
+            if run.company_id == other:
                 raise RuntimeError("boom")
-            return original(model, company, today=TODAY, backfill=backfill)
+            return original(model, run, clock)
 
         with (
-            patch.object(Profile, "_classify_company", flaky),
-            self.assertLogs("odoo.addons.customer_abc.models.customer_abc_profile", level="ERROR") as logs,
+            freeze_time("2024-03-15"),
+            patch.object(Classifier, "_step_read", flaky),
+            self.assertLogs("odoo.addons.customer_abc.models.customer_abc_classifier", level="ERROR") as logs,
         ):
             self.env["customer.abc.profile"]._cron_classify()
         self.assertIn("Broken Co", logs.output[0])
         self.assertEqual(self._profile(partner).grade, "B")
+        failed = self.env["customer.abc.run"].search([("company_id", "=", other.id)])
+        self.assertEqual((failed.state, failed.message), ("failed", "The classification failed: boom"))
 
     def test_two_companies_with_different_settings(self):
         second = self.env["res.company"].create(
@@ -497,7 +506,7 @@ class TestClassifyRuns(CustomerAbcCase):
                             "product_id": self.product.id,
                             "product_uom_qty": 2,
                             "price_unit": 3000.0,
-                            "tax_id": [Command.set(tax.ids)],
+                            self.line_taxes: [Command.set(tax.ids)],
                         }
                     ),
                     Command.create(
@@ -505,7 +514,7 @@ class TestClassifyRuns(CustomerAbcCase):
                             "product_id": self.product.id,
                             "product_uom_qty": 1,
                             "price_unit": 4000.0,
-                            "tax_id": [Command.set(tax.ids)],
+                            self.line_taxes: [Command.set(tax.ids)],
                         }
                     ),
                 ],

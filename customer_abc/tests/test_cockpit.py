@@ -317,14 +317,15 @@ class TestCockpit(CockpitFixtures, CustomerAbcCase):
         self.assertFalse(comparison["error"])
         self.assertFalse(comparison["preview"])
         # fixed: A Alpha, Beta; B Gamma; C Delta.  Share: A Alpha (starts at 0 %), B Beta (42.9 %)
-        # and Gamma (74.3 %), C Delta (94.3 %).  Epsilon and Eta bought nothing: D both ways.
+        # and Gamma (74.3 %), C Delta (94.3 %).  Epsilon and Eta bought nothing, Theta and Zeta
+        # came after the period: D both ways (the customers of the grade tiles).
         self.assertEqual(
             self._rows(comparison),
             {
                 "A": (2, 260000.0, 1, 150000.0),
                 "B": (1, 70000.0, 2, 180000.0),
                 "C": (1, 20000.0, 1, 20000.0),
-                "D": (2, 0.0, 2, 0.0),
+                "D": (4, 0.0, 4, 0.0),
             },
         )
         self.assertEqual(comparison["differ_count"], 1)
@@ -361,7 +362,7 @@ class TestCockpit(CockpitFixtures, CustomerAbcCase):
                 "A": (3, 330000.0, 2, 260000.0),
                 "B": (0, 0.0, 1, 70000.0),
                 "C": (1, 20000.0, 1, 20000.0),
-                "D": (2, 0.0, 2, 0.0),
+                "D": (4, 0.0, 4, 0.0),
             },
         )
         self.assertEqual([row["name"] for row in comparison["differ"]], ["Gamma"])

@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
+from .. import compat
 from .common import FEB, JAN, TODAY, CustomerAbcCase
 
 
@@ -261,9 +262,26 @@ class TestDetailColumns(CustomerAbcCase):
         profile = self._profile(partner)
         self.assertEqual((profile.state_id, profile.country_id, profile.user_id), (state, china, self.salesman))
         self.assertEqual(profile.phone, "+86 21 5555 0101")
-        partner.write({"user_id": self.salesman_all.id, "mobile": "+86 138 0000 0000"})
+        partner.write({"user_id": self.salesman_all.id, "phone": "+86 21 5555 0202"})
         self.assertEqual(profile.user_id, self.salesman_all)
+        self.assertEqual(profile.phone, "+86 21 5555 0202")
+
+    def test_mobile_follows_the_partner_where_partners_have_one(self):
+        """Odoo 18: the profile mirrors the partner's mobile too; Odoo 19
+        partners have no mobile, and neither has the profile."""
+        partner = self._customer("Mobile Only")
+        self._classify()
+        profile = self._profile(partner)
+        views = profile.get_views([(False, "list"), (False, "form")])["views"]
+        shown = {view_type: 'name="mobile"' in views[view_type]["arch"] for view_type in ("list", "form")}
+        if not compat.PARTNER_HAS_MOBILE:
+            self.assertNotIn("mobile", self.env["res.partner"]._fields)
+            self.assertNotIn("mobile", profile._fields)
+            self.assertEqual(shown, {"list": False, "form": False})
+            return
+        partner.mobile = "+86 138 0000 0000"
         self.assertEqual(profile.mobile, "+86 138 0000 0000")
+        self.assertEqual(shown, {"list": True, "form": True})
 
 
 @tagged("post_install", "-at_install")

@@ -255,8 +255,9 @@ export class CustomerAbcCockpit extends Component {
     }
 
     async classifyNow() {
-        this.state.loading = true;
-        await this.orm.call("customer.abc.profile", "action_classify_now", [[]]);
+        // the classification runs in the background; the server says so (and when it is done)
+        const notification = await this.orm.call("customer.abc.classifier", "action_classify_now", []);
+        await this.action.doAction(notification);
         await this.load();
     }
 }

@@ -1,0 +1,499 @@
+"""The writing side of a classification run: chunks of results are staged
+(``COPY`` into unlogged tables, a chunk at a time), then published into the
+history and the profiles in one statement per table, writing only the rows
+whose fingerprint changed, and mirrored on the partners that changed.
+"""
+
+import io
+
+import pandas as pd
+
+from odoo import fields
+from odoo.tools import SQL
+
+from ..analytics.classification import HISTORY_COLUMNS
+from .reader import stage_table
+
+#: rows per ``COPY`` buffer: bounds the memory of a write, whatever the chunk
+COPY_ROWS = 50_000
+
+# Columns the job writes on the profile: (name, SQL type of the stage table,
+# kind).  ``money`` columns travel as integer minor units and are stored as
+# amounts.
+PROFILE_COLUMNS = [
+    ("computed_grade", "varchar", "data"),
+    ("previous_grade", "varchar", "data"),
+    ("period_amount", "int8", "money"),
+    ("period_order_count", "int4", "data"),
+    ("share_pct", "float8", "data"),
+    ("cumulative_share_pct", "float8", "data"),
+    ("rank", "int4", "data"),
+    ("previous_amount", "int8", "money"),
+    ("growth_pct", "float8", "data"),
+    ("lifecycle", "varchar", "data"),
+    ("first_order_date", "date", "data"),
+    ("last_order_date", "date", "data"),
+    ("lifetime_amount", "int8", "money"),
+    ("lifetime_order_count", "int4", "data"),
+    ("median_gap_days", "float8", "data"),
+    ("amount_trend", "varchar", "data"),
+    ("frequency_trend", "varchar", "data"),
+    ("trend_amount_current", "int8", "money"),
+    ("trend_amount_previous", "int8", "money"),
+    ("trend_orders_current", "int4", "data"),
+    ("trend_orders_previous", "int4", "data"),
+    ("amount_change_pct", "float8", "data"),
+    ("frequency_change_pct", "float8", "data"),
+    ("receivable_amount", "int8", "money"),
+    ("overdue_amount", "int8", "money"),
+    ("last_visit_date", "date", "data"),
+    ("last_coupon_date", "date", "data"),
+]
+#: profile columns copied from the commercial partner at publication
+PARTNER_COLUMNS = ["active", "user_id", "state_id", "country_id", "phone"]
+HISTORY_TYPES = {
+    "partner_id": "int4",
+    "period_start": "date",
+    "period_end": "date",
+    "grade": "varchar",
+    "previous_grade": "varchar",
+    "grade_change": "varchar",
+    "amount": "int8",
+    "order_count": "int4",
+    "share_pct": "float8",
+    "cumulative_share_pct": "float8",
+    "rank": "int4",
+    "lifecycle": "varchar",
+}
+# History columns the fingerprint of a history row covers
+HISTORY_HASHED = [
+    "period_end",
+    "grade",
+    "previous_grade",
+    "grade_change",
+    "amount",
+    "order_count",
+    "share_pct",
+    "cumulative_share_pct",
+    "rank",
+    "lifecycle",
+    "method",
+]
+#: dtypes the fingerprints are computed on, so that a value hashes the same
+#: in every chunk and every kind of run
+_INT_DTYPE = "int64"
+
+
+def typed(frame, types):
+    """``frame`` with the columns of ``types`` (name -> SQL type) in the
+    dtype of their SQL type: a float column stays float in a chunk where all
+    values happen to be whole (PostgreSQL prints 15.0 as 15)."""
+    frame = frame.copy()
+    for name, kind in types.items():
+        if name not in frame:
+            continue
+        if kind == "float8":
+            frame[name] = frame[name].astype("float64")
+        elif kind in ("int4", "int8") and frame[name].notna().all():
+            frame[name] = frame[name].astype("int64")
+    return frame
+
+
+def fingerprints(frame, columns):
+    """One hex fingerprint per row of the values ``columns`` (stable across
+    runs and chunks: integers as int64, floats as float64, the rest as
+    objects), to skip rows whose stored figures are the same."""
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    normal = pd.DataFrame(index=frame.index)
+    for name in columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+            normal[name] = column.astype(_INT_DTYPE)
+        elif pd.api.types.is_float_dtype(column):
+            normal[name] = column.astype("float64")
+        else:
+            normal[name] = pd.Series(
+                [None if value is None or value != value else str(value) for value in column],
+                index=frame.index,
+                dtype=object,
+            )
+    hashes = pd.util.hash_pandas_object(normal, index=False)
+    return hashes.map("{:016x}".format)
+
+
+class Writer:
+    """Stages and publishes the results of one run of one company."""
+
+    def __init__(self, env, settings, run_id):
+        self.env = env
+        self.cr = env.cr
+        self.settings = settings
+        self.run_id = run_id
+        self.history = stage_table(run_id, "history")
+        self.profile = stage_table(run_id, "profile")
+        self.changed = stage_table(run_id, "changed")
+        self.scope = stage_table(run_id, "scope")
+
+    # ------------------------------------------------------------
+    # staging
+    # ------------------------------------------------------------
+
+    def create_stage(self):
+        """(Re)create the empty stage tables of the outputs."""
+        cr = self.cr
+        history = [(name, HISTORY_TYPES[name]) for name in HISTORY_COLUMNS] + [("sync_hash", "varchar")]
+        profile = [("partner_id", "int4")] + [(name, kind) for name, kind, _ in PROFILE_COLUMNS]
+        profile += [("sync_hash", "varchar")]
+        for table, columns in ((self.history, history), (self.profile, profile)):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+            cr.execute(
+                SQL(
+                    "CREATE UNLOGGED TABLE %s (%s)",
+                    SQL.identifier(table),
+                    SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
+                )
+            )
+
+    def copy_rows(self, table, columns, frame):
+        """``COPY`` the ``columns`` of ``frame`` into ``table``, a slice of
+        :data:`COPY_ROWS` rows at a time (the buffer never holds more)."""
+        if frame.empty:
+            return
+        copy = SQL(
+            "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(name) for name in columns),
+        )
+        values = frame[columns]
+        for start in range(0, len(values), COPY_ROWS):
+            buffer = io.StringIO()
+            values.iloc[start : start + COPY_ROWS].to_csv(buffer, header=False, index=False)
+            buffer.seek(0)
+            self.cr.copy_expert(copy.code, buffer)
+
+    def stage_history(self, rows):
+        rows = typed(rows, HISTORY_TYPES)
+        rows["method"] = self.settings.method
+        rows["sync_hash"] = fingerprints(rows, HISTORY_HASHED).to_numpy()
+        self.copy_rows(self.history, [*HISTORY_COLUMNS, "sync_hash"], rows)
+
+    def stage_profiles(self, rows):
+        start, end = self.settings.period_bounds
+        rows = typed(rows, {name: kind for name, kind, _kind in PROFILE_COLUMNS})
+        rows["method"] = self.settings.method
+        rows["period_start"] = start
+        rows["period_end"] = end
+        names = [name for name, _type, _kind in PROFILE_COLUMNS]
+        rows["sync_hash"] = fingerprints(rows, [*names, "method", "period_start", "period_end"]).to_numpy()
+        self.copy_rows(self.profile, ["partner_id", *names, "sync_hash"], rows)
+
+    # ------------------------------------------------------------
+    # publication
+    # ------------------------------------------------------------
+
+    def _range(self, column, partners):
+        """SQL condition on ``column`` for a partner id range ``(first, last)``."""
+        if partners is None:
+            return SQL()
+        return SQL("AND %s BETWEEN %s AND %s", column, partners[0], partners[1])
+
+    def delete_gone_history(self, periods, scoped):
+        """Delete the history rows of the period starts ``periods`` of
+        customers who have none any more (any of the company, or of the
+        scope of a scoped run).  Returns the count."""
+        restrict = (
+            SQL("AND h.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(self.scope)) if scoped else SQL()
+        )
+        self.cr.execute(
+            SQL(
+                """
+                DELETE FROM customer_abc_history h
+                 WHERE h.company_id = %(company)s AND h.period_start = ANY(%(periods)s) %(restrict)s
+                   AND NOT EXISTS (SELECT 1 FROM %(stage)s s
+                                    WHERE s.partner_id = h.partner_id AND s.period_start = h.period_start)
+                """,
+                company=self.settings.company_id,
+                periods=list(periods),
+                restrict=restrict,
+                stage=SQL.identifier(self.history),
+            )
+        )
+        return self.cr.rowcount
+
+    def upsert_history(self, periods, partners=None):
+        """Write the staged history rows of the period starts ``periods``
+        whose fingerprint changed, for the partner ids ``partners``
+        (``(first, last)``, default: all).  Returns the count."""
+        cr = self.cr
+        company = self.settings.company_id
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_abc_history AS h
+                       (company_id, partner_id, period_start, period_end, grade, previous_grade, grade_change,
+                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle, sync_hash)
+                SELECT %(company)s, v.partner_id, v.period_start, v.period_end, v.grade, v.previous_grade,
+                       v.grade_change, v.amount::numeric / %(scale)s, v.order_count, v.share_pct,
+                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, v.sync_hash
+                  FROM %(stage)s v
+                  LEFT JOIN customer_abc_history old
+                         ON old.company_id = %(company)s AND old.partner_id = v.partner_id
+                        AND old.period_start = v.period_start
+                 WHERE v.period_start = ANY(%(periods)s) AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
+                   SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
+                       previous_grade = EXCLUDED.previous_grade, grade_change = EXCLUDED.grade_change,
+                       amount = EXCLUDED.amount, order_count = EXCLUDED.order_count,
+                       share_pct = EXCLUDED.share_pct, cumulative_share_pct = EXCLUDED.cumulative_share_pct,
+                       rank = EXCLUDED.rank, method = EXCLUDED.method, lifecycle = EXCLUDED.lifecycle,
+                       sync_hash = EXCLUDED.sync_hash
+                """,
+                company=company,
+                scale=self.settings.scale,
+                method=self.settings.method,
+                stage=SQL.identifier(self.history),
+                periods=list(periods),
+                range=self._range(SQL("v.partner_id"), partners),
+            )
+        )
+        return cr.rowcount
+
+    def create_changed(self):
+        """(Re)create the table of the partner ids whose profile the
+        publication writes or deletes (``gone``)."""
+        self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.changed)))
+        self.cr.execute(
+            SQL(
+                "CREATE UNLOGGED TABLE %s (partner_id int4 PRIMARY KEY, gone bool NOT NULL DEFAULT FALSE)",
+                SQL.identifier(self.changed),
+            )
+        )
+
+    def count_changes(self, periods):
+        """Staged history and profile rows that differ from the stored ones."""
+        company = self.settings.company_id
+        self.cr.execute(
+            SQL(
+                """
+                SELECT (SELECT count(*) FROM %(history)s v
+                          LEFT JOIN customer_abc_history old
+                                 ON old.company_id = %(company)s AND old.partner_id = v.partner_id
+                                AND old.period_start = v.period_start
+                         WHERE v.period_start = ANY(%(periods)s) AND old.sync_hash IS DISTINCT FROM v.sync_hash)
+                     + (SELECT count(*) FROM %(profile)s v
+                          LEFT JOIN customer_abc_profile old ON old.company_id = %(company)s
+                                AND old.partner_id = v.partner_id
+                         WHERE old.sync_hash IS DISTINCT FROM v.sync_hash)
+                """,
+                history=SQL.identifier(self.history),
+                profile=SQL.identifier(self.profile),
+                company=company,
+                periods=list(periods),
+            )
+        )
+        return self.cr.fetchone()[0]
+
+    def delete_gone_profiles(self, scoped):
+        """Delete the profiles of customers gone (any of the company, or of
+        the scope of a scoped run); their partner ids land in the ``changed``
+        table, marked gone.  Returns the count."""
+        cr = self.cr
+        company = self.settings.company_id
+        restrict = (
+            SQL("AND pr.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(self.scope)) if scoped else SQL()
+        )
+        cr.execute(
+            SQL(
+                """
+                WITH gone AS (
+                    DELETE FROM customer_abc_profile pr
+                     WHERE pr.company_id = %(company)s %(restrict)s
+                       AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE s.partner_id = pr.partner_id)
+                 RETURNING pr.partner_id
+                )
+                INSERT INTO %(changed)s (partner_id, gone) SELECT partner_id, TRUE FROM gone
+                ON CONFLICT (partner_id) DO UPDATE SET gone = TRUE
+                """,
+                company=company,
+                restrict=restrict,
+                stage=SQL.identifier(self.profile),
+                changed=SQL.identifier(self.changed),
+            )
+        )
+        return cr.rowcount
+
+    def upsert_profiles(self, partners=None):
+        """Upsert the staged profiles whose fingerprint changed, for the
+        partner ids ``partners`` (``(first, last)``, default: all); their
+        partner ids land in the ``changed`` table.  Returns the count."""
+        cr = self.cr
+        settings = self.settings
+        company = settings.company_id
+        start, end = settings.period_bounds
+
+        def value(name, kind):
+            column = SQL.identifier("v", name)
+            return SQL("%s::numeric / %s", column, settings.scale) if kind == "money" else column
+
+        # name -> SQL value, for every column the job owns
+        owned = {name: value(name, kind) for name, _type, kind in PROFILE_COLUMNS}
+        owned.update({name: SQL.identifier("p", name) for name in PARTNER_COLUMNS})
+        owned.update(
+            {
+                "method": SQL("%s", settings.method),
+                "period_start": SQL("%s::date", start),
+                "period_end": SQL("%s::date", end),
+                "rank_sort": SQL("CASE WHEN v.rank > 0 THEN v.rank ELSE 2147483647 END"),
+                "is_overdue": SQL("v.overdue_amount > 0"),
+                "sync_hash": SQL.identifier("v", "sync_hash"),
+            }
+        )
+        if "mobile" in self.env["customer.abc.profile"]._fields:
+            owned["mobile"] = SQL.identifier("p", "mobile")
+        effective = SQL("COALESCE(pr.manual_grade, EXCLUDED.computed_grade)")
+        derived_update = {
+            "grade": effective,
+            "grade_differs": SQL("pr.manual_grade IS NOT NULL AND pr.manual_grade <> EXCLUDED.computed_grade"),
+            "grade_change": SQL(
+                "CASE WHEN EXCLUDED.previous_grade IS NULL THEN 'new' WHEN %(g)s < EXCLUDED.previous_grade "
+                "THEN 'up' WHEN %(g)s > EXCLUDED.previous_grade THEN 'down' ELSE 'same' END",
+                g=effective,
+            ),
+        }
+        derived_insert = {
+            "grade": SQL("v.computed_grade"),
+            "grade_differs": SQL("FALSE"),
+            "grade_change": SQL(
+                "CASE WHEN v.previous_grade IS NULL THEN 'new' WHEN v.computed_grade < v.previous_grade "
+                "THEN 'up' WHEN v.computed_grade > v.previous_grade THEN 'down' ELSE 'same' END"
+            ),
+        }
+        names = list(owned)
+        now = fields.Datetime.now()
+        cr.execute(
+            SQL(
+                """
+                WITH up AS (
+                    INSERT INTO customer_abc_profile AS pr
+                           (company_id, partner_id, %(columns)s, %(derived)s,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM %(stage)s v
+                      JOIN res_partner p ON p.id = v.partner_id
+                      LEFT JOIN customer_abc_profile old
+                             ON old.company_id = %(company)s AND old.partner_id = v.partner_id
+                     WHERE old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                    ON CONFLICT (company_id, partner_id) DO UPDATE
+                       SET %(assignments)s, %(derived_assignments)s,
+                           write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                 RETURNING pr.partner_id
+                )
+                INSERT INTO %(changed)s (partner_id) SELECT partner_id FROM up ON CONFLICT DO NOTHING
+                """,
+                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                derived=SQL(", ").join(SQL.identifier(name) for name in derived_insert),
+                values=SQL(", ").join(owned[name] for name in names),
+                derived_values=SQL(", ").join(derived_insert.values()),
+                company=company,
+                uid=self.env.uid,
+                now=now,
+                stage=SQL.identifier(self.profile),
+                changed=SQL.identifier(self.changed),
+                range=self._range(SQL("v.partner_id"), partners),
+                assignments=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
+                ),
+                derived_assignments=SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(name), expression) for name, expression in derived_update.items()
+                ),
+            )
+        )
+        written = cr.rowcount
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(self.changed)))
+        return written
+
+    def mirror_partners(self, partners=None):
+        """Mirror the profile's grade fields on the partners (company-dependent
+        jsonb columns) where they differ, for the partners of the run's
+        ``changed`` table (those with ids ``partners``, ``(first, last)``, when
+        given), and clear them on the partners whose profile is gone."""
+        mirror_partner_fields(self.env, self.settings.company_id, changed_table=self.changed, partners=partners)
+
+    def analyze(self, stage=False):
+        """Refresh the planner's statistics of the live tables (and of the
+        stage tables of the run, with ``stage``)."""
+        tables = ["customer_abc_history", "customer_abc_profile"]
+        if stage:
+            tables += [self.history, self.profile]
+        for table in tables:
+            self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+    def drop(self):
+        for name in (self.history, self.profile, self.changed):
+            self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
+
+
+def mirror_partner_fields(env, company_id, changed_table=None, partner_ids=None, partners=None):
+    """Mirror the profile's grade fields of ``company_id`` on the partners
+    (company-dependent jsonb columns) where they differ, for the partners of
+    ``changed_table`` (and clear them on those marked gone there) or of
+    ``partner_ids``; only partner ids within ``partners`` (``(first, last)``)
+    when given."""
+    key = str(company_id)
+    fields_map = env["res.partner"]._abc_profile_field_map()
+    assignments = SQL(", ").join(
+        SQL(
+            "%(col)s = CASE WHEN pr.%(src)s IS NULL THEN COALESCE(p.%(col)s, '{}'::jsonb) - %(key)s "
+            "ELSE COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s, pr.%(src)s) END",
+            col=SQL.identifier(partner_field),
+            src=SQL.identifier(profile_field),
+            key=key,
+        )
+        for partner_field, profile_field in fields_map.items()
+    )
+    differs = SQL(" OR ").join(
+        SQL(
+            "(p.%(col)s ->> %(key)s) IS DISTINCT FROM pr.%(src)s::text",
+            col=SQL.identifier(partner_field),
+            src=SQL.identifier(profile_field),
+            key=key,
+        )
+        for partner_field, profile_field in fields_map.items()
+    )
+    if changed_table:
+        scope = SQL("AND pr.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(changed_table))
+    elif partner_ids is not None:
+        scope = SQL("AND pr.partner_id = ANY(%s)", list(partner_ids))
+    else:
+        scope = SQL()
+    within = SQL("BETWEEN %s AND %s", *partners) if partners else None
+    if within:
+        scope = SQL("%s AND pr.partner_id %s", scope, within)
+    env.cr.execute(
+        SQL(
+            """
+            UPDATE res_partner p SET %(assignments)s
+              FROM customer_abc_profile pr
+             WHERE pr.partner_id = p.id AND pr.company_id = %(company)s %(scope)s AND (%(differs)s)
+            """,
+            assignments=assignments,
+            company=company_id,
+            scope=scope,
+            differs=differs,
+        )
+    )
+    if changed_table:
+        clear = SQL(", ").join(
+            SQL("%(col)s = %(col)s - %(key)s", col=SQL.identifier(partner_field), key=key)
+            for partner_field in fields_map
+        )
+        env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET %s WHERE id IN (SELECT partner_id FROM %s WHERE gone %s)",
+                clear,
+                SQL.identifier(changed_table),
+                SQL("AND partner_id %s", within) if within else SQL(),
+            )
+        )

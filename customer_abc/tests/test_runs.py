@@ -1,0 +1,354 @@
+"""The classification in steps: runs in the background, resumable, the same
+result in chunks and in one go, the nightly run on the changed customers
+only and to the same figures as a full run, and users who never see two runs
+mixed."""
+
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .. import compat
+from ..hooks import post_init_hook
+from ..models import customer_abc_classifier
+from .common import TODAY, CustomerAbcCase
+
+DAY_AFTER = TODAY + timedelta(days=1)
+
+
+@contextmanager
+def _registry_test_mode_18(case):
+    """Odoo 18: new cursors of the registry are test cursors (read-only ones too)."""
+    case.env.flush_all()
+    case.registry.enter_test_mode(case.env.cr)
+    try:
+        yield
+    finally:
+        case.registry.leave_test_mode()
+
+
+@tagged("post_install", "-at_install")
+class TestRuns(CustomerAbcCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # runs the install queued are not these tests' business
+        cls.env["customer.abc.run"].search([]).unlink()
+        cls.buyers = [cls._customer(f"Run Buyer {index}") for index in range(7)]
+        amounts = [150000.0, 90000.0, 60000.0, 30000.0, 12000.0, 5000.0, 800.0]
+        for index, (partner, amount) in enumerate(zip(cls.buyers, amounts, strict=True)):
+            cls._order(partner, amount, date(2024, 2, 3 + index))
+            cls._order(partner, amount / 2, date(2024, 1, 10 + index))
+            cls._order(partner, 100.0 * (index + 1), TODAY - timedelta(days=index * 9))
+        cls.contact = cls.env["res.partner"].create({"name": "Buyer's buyer", "parent_id": cls.buyers[3].id})
+        cls._order(cls.contact, 4000.0, date(2024, 2, 20))
+        cls.idle = cls._customer("Run Idle")
+        cls.Classifier = cls.env["customer.abc.classifier"]
+        cls.Run = cls.env["customer.abc.run"]
+
+    # ------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------
+
+    def _snapshot(self):
+        """Every figure of the company's history and profiles."""
+        self.env.flush_all()
+        history = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, period_start, grade, previous_grade, grade_change, amount, order_count, "
+                "share_pct, cumulative_share_pct, rank, lifecycle, sync_hash FROM customer_abc_history "
+                "WHERE company_id = %s ORDER BY partner_id, period_start",
+                self.company.id,
+            )
+        )
+        profiles = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, grade, computed_grade, previous_grade, grade_change, period_amount, rank, "
+                "share_pct, lifecycle, amount_trend, frequency_trend, growth_pct, median_gap_days, sync_hash "
+                "FROM customer_abc_profile WHERE company_id = %s ORDER BY partner_id",
+                self.company.id,
+            )
+        )
+        return history, profiles
+
+    def _run(self, kind, today=TODAY):
+        self.Classifier._classify_company(self.company, today=today, kind=kind)
+        return self.Run.search([("company_id", "=", self.company.id)], limit=1)
+
+    def _age(self):
+        """Make everything written so far look written yesterday, so that a
+        nightly run tells it from what comes next."""
+        self.env.flush_all()
+        for table in ("sale_order", "res_partner"):
+            self.env.cr.execute(SQL("UPDATE %s SET write_date = write_date - interval '1 day'", SQL.identifier(table)))
+        self.env.cr.execute("UPDATE customer_abc_run SET watermark = watermark - interval '12 hours'")
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # tests
+    # ------------------------------------------------------------
+
+    def test_a_run_goes_through_its_steps_and_leaves_no_stage_behind(self):
+        run = self._run("manual")
+        self.assertEqual((run.state, run.scope, run.step), ("done", "full", False))
+        self.assertEqual(run.steps_done, run.steps_total)
+        self.assertEqual(run.customers, 8)
+        self.assertEqual(run.period_start, date(2024, 2, 1))
+        self.assertEqual(
+            set(run.phase_seconds), {"aggregate", "grading", "history", "profiles", "partners", "playbook"}
+        )
+        self.env.cr.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'customer_abc_stage%%'")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_chunks_give_the_grades_of_one_pass(self):
+        with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 2):
+            chunked = self._run("manual")
+        self.assertEqual(chunked.steps_total, 3 + 4, "plan, read, four chunks of two customers, publish")
+        first = self._snapshot()
+        # the same data in one chunk: same figures, same fingerprints, nothing to write
+        again = self._run("manual")
+        self.assertEqual((again.history_written, again.profiles_written), (0, 0))
+        self.assertEqual(self._snapshot(), first)
+
+    def test_a_large_publication_goes_a_chunk_at_a_time(self):
+        self._run("manual")
+        before = self._snapshot()
+        self.env.cr.execute("UPDATE customer_abc_profile SET sync_hash = 'stale'")  # everything to rewrite
+        with (
+            patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 3),
+            patch.object(customer_abc_classifier, "PUBLISH_ATOMIC_ROWS", 1),
+        ):
+            run = self.Classifier._request_run(self.company, "manual")
+            run.today = TODAY
+            Classifier = self.Classifier.sudo()
+            seen_publishing = False
+            while run.state == "running" or run.state == "queued":
+                Classifier._run_step(run)
+                status = self.env["customer.abc.cockpit"].get_cockpit_data()["status"]["running"]
+                seen_publishing |= bool(status and status["publishing"])
+        self.assertTrue(seen_publishing, "the screens say the figures are being replaced")
+        self.assertEqual(run.plan["publish"]["mode"], "chunked")
+        self.assertEqual(run.profiles_written, 8)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_share_method_in_chunks(self):
+        self.company.abc_method = "share"
+        with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 3):
+            self._run("manual")
+        grades = {partner: self._history(partner).grade for partner in self.buyers}
+        # February: 150,000 / 90,000 / 60,300 / 34,400 / 12,500 / 5,000 / 800, 353,000 in all; shares
+        # before each: 0 % (A), 42.5 % and 68.0 % (B, below 80 %), 85.1 % and more (C)
+        self.assertEqual([grades[partner] for partner in self.buyers], ["A", "B", "B", "C", "C", "C", "C"])
+        ranks = [self._history(partner).rank for partner in self.buyers]
+        self.assertEqual(ranks, [1, 2, 3, 4, 5, 6, 7])
+
+    def test_a_killed_run_resumes_where_it_stopped(self):
+        run = self.Classifier._request_run(self.company, "manual")
+        run.today = TODAY
+        Classifier = self.Classifier.sudo()
+        for _step in range(2):  # plan, read: then the worker dies
+            Classifier._run_step(run)
+        self.assertEqual((run.state, run.step), ("running", "compute"))
+        customer_abc_classifier._RANKINGS.clear()  # a new process knows nothing
+        # a restart of PostgreSQL empties unlogged tables: the run reads again
+        self.env.cr.execute(SQL("DROP TABLE %s", SQL.identifier(f"customer_abc_stage_input_{run.id}")))
+        while run.state == "running":
+            Classifier._run_step(run)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._profile(self.buyers[0]).grade, "A")
+        self.assertEqual(self._history(self.buyers[3]).amount, 34400.0, "30,000, 400 and the contact's 4,000")
+
+    def test_users_see_the_previous_run_until_the_next_one_is_published(self):
+        self._run("manual")
+        before = self.env["customer.abc.cockpit"].get_cockpit_data()
+        self._order(self.buyers[6], 200000.0, date(2024, 2, 25))
+        run = self.Classifier._request_run(self.company, "manual")
+        run.today = TODAY
+        Classifier = self.Classifier.sudo()
+        while run.step != "publish":
+            Classifier._run_step(run)
+        self.assertEqual(self._profile(self.buyers[6]).grade, "D", "not published yet")
+        during = self.env["customer.abc.cockpit"].get_cockpit_data()
+        self.assertEqual(during["sections"], before["sections"])
+        self.assertEqual(during["status"]["running"]["kind"], "manual")
+        Classifier._run_step(run)
+        self.assertEqual(self._profile(self.buyers[6]).grade, "A")
+        self.assertFalse(self.env["customer.abc.cockpit"].get_cockpit_data()["status"]["running"])
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)  # a small book: most customers may change
+    def test_nightly_run_reads_the_changed_customers_to_the_figures_of_a_full_run(self):
+        self._run("manual")
+        self._age()
+        # the next day: a new order, a cancelled one of the graded period, a new customer
+        self._order(self.buyers[2], 700.0, DAY_AFTER)
+        newcomer = self._customer("Run Newcomer")
+        nightly = self._run("nightly", today=DAY_AFTER)
+        self.assertEqual(nightly.scope, "changed")
+        self.assertLess(nightly.customers, 9)
+        self.assertIn(newcomer, self.env["customer.abc.profile"].search([]).partner_id)
+        after_nightly = self._snapshot()
+        full = self._run("manual", today=DAY_AFTER)
+        self.assertEqual((full.scope, full.history_written, full.profiles_written), ("full", 0, 0))
+        self.assertEqual(self._snapshot(), after_nightly)
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
+    def test_nightly_run_counts_orders_dated_after_the_last_run(self):
+        # entered before the first run, dated the next day: the first run does not count it yet
+        early = self._order(self.buyers[5], 999.0, DAY_AFTER)
+        self._run("manual")
+        self._age()
+        self.assertNotEqual(self._profile(self.buyers[5]).last_order_date, DAY_AFTER)
+        nightly = self._run("nightly", today=DAY_AFTER)
+        self.assertEqual(nightly.scope, "changed")
+        self.assertEqual(self._profile(self.buyers[5]).last_order_date, early.date_order.date())
+        full = self._run("manual", today=DAY_AFTER)
+        self.assertEqual((full.history_written, full.profiles_written), (0, 0))
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
+    def test_nightly_run_widens_to_everyone_when_a_period_total_moves(self):
+        self.company.abc_method = "share"
+        self._run("manual")
+        self._age()
+        self.env["sale.order"].search([("partner_id", "=", self.buyers[1].id)]).filtered(
+            lambda order: order.date_order.month == 2
+        )._action_cancel()
+        nightly = self._run("nightly", today=DAY_AFTER)
+        self.assertEqual(nightly.scope, "full", "every buyer's share of February moved")
+        full = self._run("manual", today=DAY_AFTER)
+        self.assertEqual((full.history_written, full.profiles_written), (0, 0))
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
+    def test_nightly_run_follows_ranks_moved_by_others(self):
+        self.company.abc_method = "share"
+        self._run("manual")
+        self._age()
+        # February's total stays: buyer 5 loses 5,000, buyer 6 gains them and overtakes buyer 5
+        self.env["sale.order"].search(
+            [("partner_id", "=", self.buyers[5].id), ("amount_untaxed", "=", 5000.0)]
+        )._action_cancel()
+        self._order(self.buyers[6], 5000.0, date(2024, 2, 27))
+        nightly = self._run("nightly", today=DAY_AFTER)
+        self.assertEqual(nightly.scope, "changed")
+        after_nightly = self._snapshot()
+        full = self._run("manual", today=DAY_AFTER)
+        self.assertEqual((full.history_written, full.profiles_written), (0, 0))
+        self.assertEqual(self._snapshot(), after_nightly)
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
+    def test_lifecycle_moves_with_time_alone(self):
+        quiet = self._customer("Run Quiet")
+        self._order(quiet, 900.0, TODAY - timedelta(days=58))  # active until 60 days, then about to churn
+        self._run("manual")
+        self._age()
+        self.assertEqual(self._profile(quiet).lifecycle, "active")
+        later = TODAY + timedelta(days=7)
+        nightly = self._run("nightly", today=later)
+        self.assertEqual(nightly.scope, "changed")
+        self.assertEqual(self._profile(quiet).lifecycle, "at_risk")
+        full = self._run("manual", today=later)
+        self.assertEqual((full.history_written, full.profiles_written), (0, 0))
+
+    @contextmanager
+    def _replica(self, lag, replayed=None):
+        """Odoo's test mode gives a read-only cursor (a read-only transaction on
+        the test's connection): it stands for the replica, at the ``lag`` given."""
+        Classifier = type(self.env["customer.abc.classifier"])
+        if hasattr(self, "enter_registry_test_mode"):
+            mode = self.enter_registry_test_mode()
+        else:
+            mode = _registry_test_mode_18(self)
+        with (
+            mode,
+            patch.object(compat, "replica_configured", return_value=True),
+            patch.object(Classifier, "_replica_lag", return_value=(lag, replayed)),
+        ):
+            yield
+
+    def test_full_read_on_a_fresh_replica(self):
+        primary = self._run("manual")
+        self.assertEqual(primary.read_from, "primary")
+        figures = self._snapshot()
+        self.env.cr.execute("UPDATE customer_abc_profile SET sync_hash = 'stale'")  # make it write everything
+        with self._replica(0.0):
+            run = self._run("manual")
+        self.assertEqual(run.read_from, "replica")
+        self.assertEqual(run.profiles_written, 8)
+        self.assertEqual(self._snapshot(), figures, "the same figures read from the replica")
+
+    def test_a_lagging_replica_is_not_read(self):
+        with self._replica(900.0), self.assertLogs(customer_abc_classifier.__name__, level="WARNING") as logs:
+            run = self._run("manual")
+        self.assertEqual(run.read_from, "primary")
+        self.assertIn("lags 900 s", logs.output[0])
+        self.env["ir.config_parameter"].set_param("customer_abc.replica_max_lag", 1200)
+        with self._replica(900.0, replayed=datetime(2024, 3, 15, 11, 45)):
+            run = self._run("manual")
+        self.assertEqual(run.read_from, "replica")
+        # the next nightly run looks at what the replica had not replayed
+        self.assertEqual(run.watermark, datetime(2024, 3, 15, 11, 35))
+
+    def test_classify_now_runs_in_the_background_and_says_so_twice(self):
+        first = self.env["customer.abc.classifier"].with_user(self.manager).action_classify_now()
+        self.assertEqual((first["tag"], first["params"]["type"]), ("display_notification", "info"))
+        run = self.Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual((run.kind, run.state, run.requested_by), ("manual", "queued", self.manager))
+        cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        second = self.env["customer.abc.classifier"].with_user(self.manager).action_classify_now()
+        self.assertEqual(second["params"]["type"], "warning")
+        self.assertIn("already under way", second["params"]["message"])
+        self.assertEqual(self.Run.search_count([("company_id", "=", self.company.id)]), 1)
+        # the scheduled action does it, and tells the manager
+        self.env["bus.bus"].search([]).unlink()
+        self.env["customer.abc.classifier"]._cron_classify()
+        self.assertEqual(run.state, "done")
+        self.assertTrue(self.env["customer.abc.profile"].search([("partner_id", "=", self.buyers[0].id)]))
+        messages = self.env["bus.bus"].search([]).mapped("message")
+        self.assertTrue(any("Customer classification done" in message for message in messages), messages)
+
+    def test_a_run_under_way_refuses_a_second_one(self):
+        run = self.Classifier._request_run(self.company, "manual")
+        self.Classifier.sudo()._run_step(run)
+        with self.assertRaisesRegex(UserError, "already running"):
+            self.env["customer.abc.profile"].classify(today=TODAY)
+        # a run without progress for long is abandoned and taken over
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE customer_abc_run SET write_date = now() - interval '1 hour' WHERE id = %s", run.id)
+        )
+        run.invalidate_recordset()
+        self.env["customer.abc.profile"].classify(today=TODAY)
+        self.assertEqual(run.state, "failed")
+
+    def test_settings_change_regrades_in_the_background(self):
+        self._run("manual")
+        self.env["res.config.settings"].create({"abc_threshold_a": 140000.0}).execute()
+        run = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
+        self.assertEqual(run.kind, "regrade")
+        self.assertEqual(self._profile(self.buyers[0]).grade, "A", "not in the request")
+        # a setting that grades nothing (the playbook wording) queues nothing more
+        self.env["res.config.settings"].create({"abc_strategy_a": "Keep them close"}).execute()
+        self.assertEqual(self.Run.search_count([("state", "=", "queued")]), 1)
+
+    def test_install_schedules_the_backfill(self):
+        post_init_hook(self.env)
+        run = self.Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual((run.kind, run.backfill, run.state), ("backfill", 12, "queued"))
+        status = self.env["customer.abc.cockpit"].get_cockpit_data()
+        self.assertTrue(status["empty"], "nothing is shown before the first run is published")
+        self.assertEqual(status["status"]["running"]["kind"], "backfill")
+        Classifier = self.Classifier.sudo()
+        run.write({"today": TODAY})
+        while run.state in ("queued", "running"):
+            Classifier._run_step(run)
+            if run.step == "publish" and run.periods_done == 3:
+                status = self.env["customer.abc.cockpit"].get_cockpit_data()["status"]["running"]
+                self.assertEqual((status["periods_done"], status["periods_total"]), (3, 12))
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.periods_done, 12)
+        # the customers ordered from January 2024 on: the ten periods before have no rows to show
+        periods = self.env["customer.abc.cockpit"].get_cockpit_data()["periods"]
+        self.assertEqual([period["start"] for period in periods], ["2024-02-01", "2024-01-01"])
