@@ -1,5 +1,11 @@
-# customer_abc: the commands of the README.  ODOO_SRC (default /opt/odoo) must
-# hold an Odoo 18.0 Community source tree; PostgreSQL must accept the current user.
+# customer_abc: the commands of the README.  ODOO_SRC (default /opt/odoo) names
+# an Odoo 18.0 or 19.0 Community source tree; the series found there picks the
+# virtualenv (.venv for 18.0, .venv19 for 19.0).  PostgreSQL must accept the
+# current user.  ODOO=19 is short for ODOO_SRC=$(ODOO19_SRC) (default /opt/odoo19).
+ODOO19_SRC ?= /opt/odoo19
+ifeq ($(ODOO),19)
+ODOO_SRC := $(ODOO19_SRC)
+endif
 ODOO_SRC ?= /opt/odoo
 export ODOO_SRC
 
@@ -7,9 +13,10 @@ export ODOO_SRC
 
 help:
 	@echo "make demo   build the virtualenv, create the demo database, classify, serve on http://localhost:8069"
-	@echo "make test   everything CI runs: linters, engine tests, Odoo tests on a fresh database, i18n check"
+	@echo "make test   everything CI runs for one Odoo series: linters, engine tests, Odoo tests, i18n, packaging"
 	@echo "make bench  the daily job on 10k, 100k and 1M generated orders (SIZES=...)"
 	@echo "make lint | engine-test | pot | setup | clean"
+	@echo "Odoo 19.0: add ODOO=19 (or ODOO_SRC=/path/to/19.0); CI runs both: bash .ci/run"
 
 setup:
 	@tools/setup.sh
@@ -24,13 +31,13 @@ lint: setup
 	@tools/lint.sh
 
 engine-test: setup
-	@PYTHONPATH=$(ODOO_SRC) .venv/bin/python tools/run_engine_tests.py
+	@tools/engine_test.sh
 
 pot: setup
 	@tools/pot.sh
 
 clean:
-	rm -rf .venv
+	rm -rf .venv .venv19
 
 bench: setup
 	@tools/bench.sh

@@ -1,7 +1,9 @@
 {
     "name": "Customer ABC Grading",
     "summary": "Monthly A/B/C/D customer grades, lifecycle and alerts from sale orders",
-    "version": "18.0.1.1.0",
+    # no series prefix: Odoo 18.0 reads it as 18.0.1.2.0 and 19.0 as 19.0.1.2.0, so this one tree
+    # installs on both (an "18.0." prefix makes 19.0 skip the module as not installable)
+    "version": "1.2.0",  # pylint: disable=manifest-version-format
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "customer_abc developers",
@@ -13,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_activity_type_keep_done.xml",
         "data/sms_template_data.xml",
         "wizard/customer_abc_visit_wizard_views.xml",
         "wizard/customer_abc_coupon_wizard_views.xml",
@@ -34,4 +37,5 @@
         ],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -1,5 +1,6 @@
 """Judge an Odoo test log: fail on any failed, erroring or skipped test, on
-ERROR/CRITICAL lines, on WARNING lines of this addon, and on too few tests.
+ERROR/CRITICAL lines, on WARNING lines of this addon or about it, and on too
+few tests.
 
     python tools/check_test_log.py LOG [--min-tests N]
 """
@@ -33,7 +34,13 @@ def judge(lines, min_tests):
                 problems.append(f"{level} line: {line.strip()}")
             elif (
                 level == "WARNING"
-                and (logger.startswith("odoo.addons.customer_abc") or logger == "py.warnings")
+                and (
+                    logger.startswith("odoo.addons.customer_abc")
+                    or logger == "py.warnings"
+                    # Odoo's own loggers about the addon (e.g. a deprecated API or attribute it uses)
+                    or "customer_abc" in line.partition(f"{logger}:")[2]
+                    or "customer.abc" in line.partition(f"{logger}:")[2]
+                )
                 and not any(allowed.search(line) for allowed in ALLOWED_WARNINGS)
             ):
                 problems.append(f"warning: {line.strip()}")

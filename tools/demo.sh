@@ -5,14 +5,18 @@
 source "$(dirname "$0")/common.sh"
 check_odoo_src
 cd "$REPO"
-DEMO_DB="${DEMO_DB:-customer_abc_demo}"
+# one demo database per Odoo series, so that an 18.0 and a 19.0 demo can sit side by side
+case "$ODOO_SERIES" in
+    19.0) DEMO_DB="${DEMO_DB:-customer_abc19_demo}" ;;
+    *) DEMO_DB="${DEMO_DB:-customer_abc_demo}" ;;
+esac
 PORT="${PORT:-8069}"
 SERVE="${SERVE:-1}"
 
 started=$(date +%s)
-echo "demo: creating database $DEMO_DB (drops an existing one)"
+echo "demo: creating database $DEMO_DB on Odoo $ODOO_SERIES (drops an existing one)"
 dropdb --if-exists "$DEMO_DB"
-odoo_bin -d "$DEMO_DB" -i customer_abc --load-language=en_US,zh_CN --stop-after-init --log-level=warn \
+odoo_bin -d "$DEMO_DB" -i customer_abc $WITH_DEMO --load-language=en_US,zh_CN --stop-after-init --log-level=warn \
     --http-port="$PORT" 2>&1 | grep -v "Running as user 'root'" || true
 if ! psql -d "$DEMO_DB" -Atc "SELECT 1 FROM ir_module_module WHERE name = 'customer_abc' AND state = 'installed'" | grep -q 1; then
     echo "demo: customer_abc did not install" >&2

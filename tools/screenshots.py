@@ -90,8 +90,12 @@ SHOTS = [
         "/odoo/action-customer_abc.customer_abc_profile_action",
         ".o_list_renderer .o_data_row",
         steps=(
-            (_SELECT_ROWS, ".o_list_unselect_all"),
-            (_click(".o_control_panel button.dropdown-toggle", "Actions"), ".o-dropdown--menu .dropdown-item"),
+            # Odoo 18: the "Actions" dropdown of the control panel; 19: the selection box and its actions menu
+            (_SELECT_ROWS, ".o_list_unselect_all, .o_selection_box"),
+            (
+                _click(".o_control_panel button.dropdown-toggle, .o_cp_action_menus button.dropdown-toggle", "Actions"),
+                ".o-dropdown--menu .dropdown-item",
+            ),
             (_click(".o-dropdown--menu .dropdown-item", "Issue coupons"), ".modal .o_field_widget[name=line_ids]"),
         ),
     ),

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Build (or refresh) the virtualenv with the pinned dependencies.
+# Build (or refresh) the virtualenv of the Odoo series at $ODOO_SRC with the pinned dependencies.
 source "$(dirname "$0")/common.sh"
 check_odoo_src
 cd "$REPO"
 if [ ! -x "$PY" ]; then
-    echo "setup: creating virtualenv $VENV"
+    echo "setup: creating virtualenv $VENV (Odoo $ODOO_SERIES)"
     python3 -m venv "$VENV"
 fi
 pip_install() {
@@ -13,10 +13,10 @@ pip_install() {
     return "${PIPESTATUS[0]}"
 }
 stamp="$VENV/.customer_abc-requirements"
-wanted="$(cat requirements-odoo.txt requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
+wanted="$(cat "$ODOO_REQUIREMENTS" requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "setup: installing pinned requirements into $VENV"
-    pip_install -r requirements-odoo.txt -r requirements.txt -r requirements-dev.txt
+    pip_install -r "$ODOO_REQUIREMENTS" -r requirements.txt -r requirements-dev.txt
     "$PY" -c "import pandas, xlsxwriter, phonenumbers, websocket, psycopg2" || { echo "setup: dependencies missing" >&2; exit 1; }
     echo "$wanted" > "$stamp"
 fi

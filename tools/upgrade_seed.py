@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from odoo import Command
 
+taxes = "tax_ids" if "tax_ids" in env["sale.order.line"]._fields else "tax_id"  # Odoo 19 / 18
 product = env["product.product"].create({"name": "Upgrade Widget", "list_price": 1.0})
 partners = env["res.partner"].create(
     [{"name": f"Upgrade Customer {index}", "is_company": True, "customer_rank": 1} for index in range(6)]
@@ -18,7 +19,7 @@ for index, partner in enumerate(partners):
                 "partner_id": partner.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": product.id, "product_uom_qty": 1, "price_unit": 20000.0 * index, "tax_id": False}
+                        {"product_id": product.id, "product_uom_qty": 1, "price_unit": 20000.0 * index, taxes: False}
                     )
                 ],
             }

@@ -6,6 +6,8 @@ from datetime import datetime, time, timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
+
 _logger = logging.getLogger(__name__)
 
 # city, state code (res.country.state of China), phone area
@@ -172,6 +174,15 @@ class CustomerAbcDemo(models.AbstractModel):
                 order="id desc",
             )
             message.date = now - timedelta(days=rng.randint(1, 60))
+            # the playbook row of the visit (what the classification reads) on the same day
+            day = message.date.date()
+            env["customer.abc.action"].search([("activity_id", "=", activity.id)]).write(
+                {
+                    "date": day,
+                    "done_date": day,
+                    "window_end": day + timedelta(days=env.company.abc_winback_days - 1),
+                }
+            )
 
     def _demo_coupons(self, env, rng, buyers):
         """A win-back coupon program, and coupons already given to a few customers."""
@@ -251,9 +262,10 @@ class CustomerAbcDemo(models.AbstractModel):
             ("zhang.min", "张敏 Zhang Min", all_docs, chinese),
         ]
         users = env["res.users"]
+        groups = compat.user_groups_field(env)
         for login, name, group, lang in specs:
             user = Users.search([("login", "=", login)], limit=1) or Users.create(
-                {"login": login, "password": login, "name": name, "lang": lang, "groups_id": [Command.link(group.id)]}
+                {"login": login, "password": login, "name": name, "lang": lang, groups: [Command.link(group.id)]}
             )
             users |= user
         return users
@@ -276,6 +288,7 @@ class CustomerAbcDemo(models.AbstractModel):
         }
         vals_list = []
         used = set()
+        number_field = compat.PARTNER_PHONE_FIELDS[0]
         for index in range(count):
             chinese = index % 4 != 3
             while True:
@@ -292,7 +305,7 @@ class CustomerAbcDemo(models.AbstractModel):
                     name = f"{name} {index}"
                     used.add(name)
                     break
-            mobile = (
+            number = (
                 f"+86 13{rng.randint(0, 9)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
                 if chinese
                 else (f"+1 206 555 {rng.randint(1000, 9999)}")
@@ -305,7 +318,8 @@ class CustomerAbcDemo(models.AbstractModel):
                     "state_id": states[code].id if code in states else False,
                     "city": city if chinese else False,
                     "user_id": users[index % len(users)].id if index % 9 else False,
-                    "mobile": mobile if index % 11 else False,
+                    # the number to text: the mobile on Odoo 18, the (only) phone on 19
+                    number_field: number if index % 11 else False,
                     "lang": "zh_CN" if chinese and env["res.lang"]._lang_get("zh_CN") else "en_US",
                 }
             )
@@ -317,7 +331,7 @@ class CustomerAbcDemo(models.AbstractModel):
                     "name": rng.choice(CONTACT_NAMES),
                     "parent_id": partner.id,
                     "type": "contact",
-                    "mobile": partner.mobile,
+                    number_field: partner[number_field],
                 }
             )
         env["res.partner"].create(contacts)
@@ -352,6 +366,7 @@ class CustomerAbcDemo(models.AbstractModel):
 
     def _demo_order_values(self, rng, partner_id, products, day, amount):
         picked = rng.sample(list(products), k=rng.randint(1, 4))
+        taxes = compat.order_line_taxes_field(self.env)
         lines = []
         for product in picked:
             share = amount / len(picked)
@@ -362,7 +377,7 @@ class CustomerAbcDemo(models.AbstractModel):
                         "product_id": product.id,
                         "product_uom_qty": quantity,
                         "price_unit": product.list_price,
-                        "tax_id": False,
+                        taxes: False,
                     }
                 )
             )

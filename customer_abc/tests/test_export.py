@@ -10,6 +10,7 @@ import openpyxl
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from .common import TODAY, AbcHelpers, CustomerAbcCase
 
 
@@ -48,6 +49,9 @@ class TestExportContent(CustomerAbcCase, ExportFixtures):
         self.assertEqual(header[0], "Customer")
         self.assertIn("Grade", header)
         self.assertIn("Period Amount", header)
+        # one number column per partner number: phone and mobile on Odoo 18, phone on 19
+        self.assertIn("Phone", header)
+        self.assertEqual("Mobile" in header, compat.PARTNER_HAS_MOBILE)
         self.assertEqual(sheet.freeze_panes, "B2")
         self.assertTrue(sheet.auto_filter.ref)
         by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
@@ -150,9 +154,24 @@ class TestExportController(AbcHelpers, ExportFixtures, HttpCase):
         response = self._download("xl_outsider", ids=",".join(str(i) for i in self.profiles.ids))
         self.assertEqual(response.status_code, 403)
 
+    @mute_logger("odoo.http", "odoo.sql_db")
     def test_bad_parameters_are_refused(self):
         self.assertEqual(self._download("abc_manager", ids="1,abc").status_code, 400)
-        self.assertEqual(self._download("abc_manager", domain="{not json").status_code, 400)
+        for domain in ("{not json", "[1, 2]", '[["no_such_field", "=", 1]]', '[["rank", "=", "abc"]]', '"x"',
+                       '[["rank", "like"]]', '["|"]'):  # fmt: skip
+            with self.subTest(domain=domain):
+                self.assertEqual(self._download("abc_manager", domain=domain).status_code, 400)
+        self.assertEqual(self._download("abc_manager", ids="1", cids="1-x").status_code, 400)
+
+    @mute_logger("odoo.http")
+    def test_companies_of_the_web_client_only(self):
+        other = self.env["res.company"].create({"name": "Not Yours Ltd"})
+        ids = ",".join(str(i) for i in self.profiles.ids)
+        self.assertEqual(self._download("abc_manager", ids=ids, cids=str(other.id)).status_code, 403)
+        self.assertEqual(
+            self._names(self._download("abc_manager", ids=ids, cids=str(self.env.company.id))),
+            {"Big Buyer", "Mid Buyer", "Idle Buyer"},
+        )
 
     def test_anonymous_visitor_is_sent_to_login(self):
         self.authenticate(None, None)

@@ -29,15 +29,22 @@ class Summary:
     title: str
     headers: list
     rows: list = field(default_factory=list)
+    #: number format of the money column (default: the workbook's)
+    currency_format: str | None = None
 
 
-def workbook(sheet_title, columns, rows, summary_title, summaries, currency_format="#,##0.00"):
+def workbook(
+    sheet_title, columns, rows, summary_title, summaries, currency_format="#,##0.00", row_currency_formats=None
+):
     """Return the bytes of an .xlsx file.
 
     The first sheet holds ``rows`` (lists of values matching ``columns``)
     under a bold header row, with frozen panes, an autofilter, money and
     percent formats (percent values are given in percent: 12.5 means 12.5 %),
-    and grade cells coloured A/B/C/D.  The second sheet holds ``summaries``.
+    and grade cells coloured A/B/C/D.  Money cells use ``currency_format``,
+    or per row the format of ``row_currency_formats`` (one per row, for
+    rows of companies with different currencies).  The second sheet holds
+    ``summaries``.
 
     >>> data = workbook("Customers", [Column("Name"), Column("Grade", "grade")], [["Acme", "A"]], "Summary", [])
     >>> data[:2]
@@ -62,6 +69,13 @@ def workbook(sheet_title, columns, rows, summary_title, summaries, currency_form
         "integer": book.add_format({"num_format": "0"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
     }
+    money_formats = {currency_format: formats["money"]}
+
+    def money(number_format):
+        if number_format not in money_formats:
+            money_formats[number_format] = book.add_format({"num_format": number_format})
+        return money_formats[number_format]
+
     grade_formats = {
         grade: book.add_format({"bg_color": colour, "bold": True, "align": "center"})
         for grade, colour in GRADE_COLOURS.items()
@@ -72,8 +86,11 @@ def workbook(sheet_title, columns, rows, summary_title, summaries, currency_form
         sheet.set_column(col, col, column.width)
     sheet.set_row(0, 30)
     for row_index, values in enumerate(rows, start=1):
+        row_formats = formats
+        if row_currency_formats:
+            row_formats = {**formats, "money": money(row_currency_formats[row_index - 1])}
         for col, (column, value) in enumerate(zip(columns, values, strict=True)):
-            _write(sheet, row_index, col, column.kind, value, formats, grade_formats)
+            _write(sheet, row_index, col, column.kind, value, row_formats, grade_formats)
     sheet.freeze_panes(1, 1)
     if columns:
         sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
@@ -81,6 +98,7 @@ def workbook(sheet_title, columns, rows, summary_title, summaries, currency_form
     bold = book.add_format({"bold": True, "font_size": 12})
     line = 0
     for block in summaries:
+        block_formats = {**formats, "money": money(block.currency_format)} if block.currency_format else formats
         summary_sheet.write(line, 0, block.title, bold)
         line += 1
         for col, title in enumerate(block.headers):
@@ -91,7 +109,7 @@ def workbook(sheet_title, columns, rows, summary_title, summaries, currency_form
                 kind = "money" if col == 2 else "percent" if col == 3 else "integer" if col == 1 else "text"
                 if col == 0 and value in GRADE_COLOURS:
                     kind = "grade"
-                _write(summary_sheet, line, col, kind, value, formats, grade_formats)
+                _write(summary_sheet, line, col, kind, value, block_formats, grade_formats)
             line += 1
         line += 1
     summary_sheet.set_column(0, 0, 22)
