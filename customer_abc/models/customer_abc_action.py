@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..services import sql
+from ..services import reader, sql
 from .customer_abc_history import GRADE_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -98,35 +98,64 @@ class CustomerAbcAction(models.Model):
         return self.sudo().create(vals_list)
 
     @api.model
-    def _abc_evaluate(self, company, today, states, tz_name):
+    def _abc_evaluate(self, company, today, states, tz_name, replica=None):
         """Outcome of every action of ``company`` not settled yet or whose
-        window closed recently, in one statement: confirmed orders of the customer
-        (or its contacts) dated in [date, window end], in company currency,
-        and whether the coupon was used on a confirmed order."""
+        window closed recently: confirmed orders of the customer (or its
+        contacts) dated in [date, window end], in company currency, and
+        whether the coupon was used on a confirmed order.  The orders are
+        read in one statement on the read replica when ``replica`` (a
+        context manager factory giving a read-only cursor of the replica or
+        None, see ``customer.abc.classifier._replica_source``) gives one, into
+        a temporary table, else directly by the update on the primary.  An
+        action the replica has not replayed yet is measured by the next run."""
         self.env["sale.order"].flush_model()
         self.env["sale.order.line"].flush_model()
         self.flush_model()
         local_date = sql.local_date(SQL("so.date_order"), tz_name)
+        outcome = SQL(
+            """
+            SELECT a.id,
+                   COUNT(so.id) AS orders,
+                   COALESCE(SUM(%(amount)s), 0) AS amount,
+                   MIN(%(local_date)s) AS first_date,
+                   EXISTS (SELECT 1 FROM sale_order_line sol JOIN sale_order used ON used.id = sol.order_id
+                            WHERE a.loyalty_card_id IS NOT NULL AND sol.coupon_id = a.loyalty_card_id
+                              AND used.state IN %(states)s) AS redeemed
+              FROM customer_abc_action a
+              LEFT JOIN res_partner p ON p.commercial_partner_id = a.partner_id
+              LEFT JOIN sale_order so ON so.partner_id = p.id AND so.company_id = a.company_id
+                                     AND so.state IN %(states)s
+                                     AND %(local_date)s BETWEEN a.date AND a.window_end
+             WHERE a.company_id = %(company)s
+               AND (a.state = 'open' OR a.window_end >= %(since)s)
+          GROUP BY a.id
+            """,
+            local_date=local_date,
+            amount=sql.company_amount("so"),
+            states=tuple(states),
+            company=company.id,
+            # a late-confirmed or cancelled order can still change a recently closed window
+            since=today - timedelta(days=company.abc_winback_days),
+        )
+        spool = None
+        if replica is not None:
+            # read and closed before the primary writes (in test mode both cursors share one connection)
+            with replica() as source:
+                if source is not None:
+                    spool = reader.copy_out(source, outcome)
+        if spool is None:
+            outcomes = SQL("(%s)", outcome)
+        else:
+            self.env.cr.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS customer_abc_outcome "
+                "(id int4, orders int8, amount numeric, first_date date, redeemed bool) ON COMMIT DROP"
+            )
+            self.env.cr.execute("TRUNCATE customer_abc_outcome")
+            reader.copy_in(self.env.cr, spool, "customer_abc_outcome")
+            outcomes = SQL("customer_abc_outcome")
         self.env.cr.execute(
             SQL(
                 """
-                WITH outcome AS (
-                    SELECT a.id,
-                           COUNT(so.id) AS orders,
-                           COALESCE(SUM(%(amount)s), 0) AS amount,
-                           MIN(%(local_date)s) AS first_date,
-                           EXISTS (SELECT 1 FROM sale_order_line sol JOIN sale_order used ON used.id = sol.order_id
-                                    WHERE a.loyalty_card_id IS NOT NULL AND sol.coupon_id = a.loyalty_card_id
-                                      AND used.state IN %(states)s) AS redeemed
-                      FROM customer_abc_action a
-                      LEFT JOIN res_partner p ON p.commercial_partner_id = a.partner_id
-                      LEFT JOIN sale_order so ON so.partner_id = p.id AND so.company_id = a.company_id
-                                             AND so.state IN %(states)s
-                                             AND %(local_date)s BETWEEN a.date AND a.window_end
-                     WHERE a.company_id = %(company)s
-                       AND (a.state = 'open' OR a.window_end >= %(since)s)
-                  GROUP BY a.id
-                )
                 UPDATE customer_abc_action a
                    SET won_order_count = o.orders,
                        won_amount = ROUND(o.amount, %(digits)s),
@@ -136,20 +165,16 @@ class CustomerAbcAction(models.Model):
                        coupon_redeemed = CASE WHEN o.redeemed THEN 1 ELSE 0 END,
                        state = CASE WHEN o.orders > 0 THEN 'won' WHEN a.window_end < %(today)s THEN 'lost'
                                     ELSE 'open' END
-                  FROM outcome o
-                 WHERE o.id = a.id
+                  FROM %(outcomes)s o
+                 WHERE o.id = a.id AND a.company_id = %(company)s
                    AND (a.won_order_count, a.won_amount, a.first_order_date, a.coupon_redeemed, a.state)
                        IS DISTINCT FROM
                        (o.orders, ROUND(o.amount, %(digits)s), o.first_date,
                         CASE WHEN o.redeemed THEN 1 ELSE 0 END,
                         CASE WHEN o.orders > 0 THEN 'won' WHEN a.window_end < %(today)s THEN 'lost' ELSE 'open' END)
                 """,
-                local_date=local_date,
-                amount=sql.company_amount("so"),
-                states=tuple(states),
+                outcomes=outcomes,
                 company=company.id,
-                # a late-confirmed or cancelled order can still change a recently closed window
-                since=today - timedelta(days=company.abc_winback_days),
                 today=today,
                 digits=company.currency_id.decimal_places,
             )
@@ -161,7 +186,7 @@ class CustomerAbcAction(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _abc_schedule_followups(self, company, settings, scope_table=None):
+    def _abc_schedule_followups(self, company, settings, scope_table=None, replica=None):
         """Schedule a follow-up for every customer graded D in the period
         that had a grade before: a Visit when it was A or B, a phone call when
         it was C or D.  At most one per customer and period (a follow-up of
@@ -170,7 +195,9 @@ class CustomerAbcAction(models.Model):
         the company's fallback user (a customer with none of them is looked
         at again by the next run).  ``scope_table`` (the customers a scoped
         run read) limits the candidates: nothing changed for the others since
-        the last run.  Returns the count."""
+        the last run.  ``replica`` (see :meth:`_abc_evaluate`) reads the
+        customers' last orders for their team leaders on the read replica.  Returns the
+        count."""
         if not company.abc_followup:
             return 0
         start = settings.period_bounds[0]
@@ -198,7 +225,7 @@ class CustomerAbcAction(models.Model):
         visit = self.env.ref("customer_abc.mail_activity_type_visit")
         call = self.env.ref("mail.mail_activity_data_call")
         partner_ids = [partner_id for _id, partner_id, _grade, _user in candidates]
-        leaders = self._abc_team_leaders(company, [row[1] for row in candidates if not row[3]])
+        leaders = self._abc_team_leaders(company, [row[1] for row in candidates if not row[3]], replica=replica)
         # Odoo 19 archives a done activity by a pending write: flush it before reading
         self.env["mail.activity"].flush_model(["active", "res_model", "res_id", "activity_type_id"])
         open_pairs = set(
@@ -284,26 +311,31 @@ class CustomerAbcAction(models.Model):
         self._abc_log(action_vals)
         return activities
 
-    def _abc_team_leaders(self, company, partner_ids):
+    def _abc_team_leaders(self, company, partner_ids, replica=None):
         """``{partner_id: user id}``: the leader of the sales team of each
-        customer's most recent order with the company."""
+        customer's most recent order with the company, read on the read
+        replica when ``replica`` (see :meth:`_abc_evaluate`) gives one."""
         if not partner_ids:
             return {}
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, team.user_id
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                  JOIN crm_team team ON team.id = so.team_id
-                 WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
-              ORDER BY p.commercial_partner_id, so.date_order DESC
-                """,
-                partner_ids,
-                company.id,
-            )
+        query = SQL(
+            """
+            SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, team.user_id
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+              JOIN crm_team team ON team.id = so.team_id
+             WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
+          ORDER BY p.commercial_partner_id, so.date_order DESC
+            """,
+            partner_ids,
+            company.id,
         )
-        return dict(rows)
+        if replica is not None:
+            self.env["sale.order"].flush_model()
+            with replica() as source:
+                if source is not None:
+                    source.execute(query)
+                    return dict(source.fetchall())
+        return dict(self.env.execute_query(query))
 
     def _abc_followup_summary(self, kind):
         if kind == self.env.ref("customer_abc.mail_activity_type_visit"):

@@ -268,15 +268,44 @@ class TestRuns(CustomerAbcCase):
             yield
 
     def test_full_read_on_a_fresh_replica(self):
+        # a visit whose window holds buyer 3's order of February 17 (400) and the contact's of February 20 (4,000)
+        visit = self.env["customer.abc.action"]._abc_log(
+            [
+                {
+                    "company_id": self.company.id,
+                    "partner_id": self.buyers[3].id,
+                    "kind": "visit",
+                    "source": "manual",
+                    "date": date(2024, 2, 15),
+                    "user_id": self.manager.id,
+                }
+            ]
+        )
         primary = self._run("manual")
         self.assertEqual(primary.read_from, "primary")
         figures = self._snapshot()
+        outcome = visit.read(["state", "won_order_count", "won_amount", "first_order_date"])
+        self.assertEqual(
+            [outcome[0][name] for name in ("state", "won_order_count", "won_amount", "first_order_date")],
+            ["won", 2, 4400.0, date(2024, 2, 17)],
+        )
         self.env.cr.execute("UPDATE customer_abc_profile SET sync_hash = 'stale'")  # make it write everything
+        self.env.cr.execute(
+            "UPDATE customer_abc_action SET state = 'open', won_order_count = 0, won_amount = 0, "
+            "first_order_date = NULL WHERE id = %s",
+            [visit.id],
+        )
+        visit.invalidate_recordset()
         with self._replica(0.0):
             run = self._run("manual")
         self.assertEqual(run.read_from, "replica")
         self.assertEqual(run.profiles_written, 8)
         self.assertEqual(self._snapshot(), figures, "the same figures read from the replica")
+        self.assertEqual(
+            visit.read(["state", "won_order_count", "won_amount", "first_order_date"]),
+            outcome,
+            "the same outcome measured on the replica",
+        )
 
     def test_a_lagging_replica_is_not_read(self):
         with self._replica(900.0), self.assertLogs(customer_abc_classifier.__name__, level="WARNING") as logs:
