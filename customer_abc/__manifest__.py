@@ -22,6 +22,7 @@
         "views/customer_abc_history_views.xml",
         "views/customer_abc_profile_views.xml",
         "views/customer_abc_action_views.xml",
+        "views/customer_abc_run_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/customer_abc_cockpit_views.xml",

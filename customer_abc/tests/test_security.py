@@ -51,6 +51,14 @@ class TestClassifyScope(CustomerAbcCase):
         both.classify(companies=[self.other.id])
         self.assertTrue(self._profiles(self.other))
 
+    def test_runs_of_another_company_are_not_shown(self):
+        self.Profile.classify()  # code: every company, one run each
+        runs = self.env["customer.abc.run"].with_user(self.manager).search([])
+        self.assertEqual(runs.company_id, self.company, "the manager of the first company sees its runs only")
+        self.assertTrue(self.env["customer.abc.run"].search([("company_id", "=", self.other.id)]))
+        with self.assertRaises(AccessError):
+            self.env["customer.abc.run"].with_user(self.salesman).search([])
+
     def test_no_classification_of_the_future(self):
         future = fields.Date.today() + timedelta(days=1)
         for user in (self.manager, self.env.user):
