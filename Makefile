@@ -9,12 +9,14 @@ endif
 ODOO_SRC ?= /opt/odoo
 export ODOO_SRC
 
-.PHONY: help setup demo test lint engine-test pot bench clean
+.PHONY: help setup demo test lint engine-test pot bench prod-check replica-check clean
 
 help:
 	@echo "make demo   build the virtualenv, create the demo database, classify, serve on http://localhost:8069"
 	@echo "make test   everything CI runs for one Odoo series: linters, engine tests, Odoo tests, i18n, packaging"
 	@echo "make bench  the daily job on 10k, 100k and 1M generated orders (SIZES=...)"
+	@echo "make prod-check    the classification under --workers=2 and default limits (SIZE=10000000)"
+	@echo "make replica-check every screen and the nightly read on a real streaming standby (root)"
 	@echo "make lint | engine-test | pot | setup | clean"
 	@echo "Odoo 19.0: add ODOO=19 (or ODOO_SRC=/path/to/19.0); CI runs both: bash .ci/run"
 
@@ -41,3 +43,9 @@ clean:
 
 bench: setup
 	@tools/bench.sh
+
+prod-check: setup
+	@tools/prod_check.sh
+
+replica-check: setup
+	@tools/replica_check.sh
