@@ -196,8 +196,8 @@ class CustomerAbcAction(models.Model):
         at again by the next run).  ``scope_table`` (the customers a scoped
         run read) limits the candidates: nothing changed for the others since
         the last run.  ``replica`` (see :meth:`_abc_evaluate`) reads the
-        customers' last orders for their team leaders on the read replica.  Returns the
-        count."""
+        customers' last orders for their team leaders on the read replica.
+        Returns the count."""
         if not company.abc_followup:
             return 0
         start = settings.period_bounds[0]
