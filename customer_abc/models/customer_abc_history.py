@@ -4,6 +4,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from .. import compat
+from ..analytics.rfm import SEGMENTS
 
 GRADE_SELECTION = [
     ("A", "A"),
@@ -28,6 +29,8 @@ TREND_SELECTION = [
     ("surge", "Surge"),
     ("plunge", "Plunge"),
 ]
+#: RFM segments (:mod:`..analytics.rfm`), in display order
+RFM_SEGMENT_SELECTION = list(SEGMENTS)
 METHOD_SELECTION = [
     ("fixed", "Fixed thresholds"),
     ("share", "Cumulative share"),
@@ -68,6 +71,17 @@ class CustomerAbcHistory(models.Model):
     method = fields.Selection(METHOD_SELECTION, readonly=True)
     lifecycle = fields.Selection(
         LIFECYCLE_SELECTION, readonly=True, help="Lifecycle of the customer on the last day of the period."
+    )
+    # RFM on the last day of the period, over the 12 months up to it
+    r_score = fields.Integer(string="R Score", readonly=True, aggregator=False)
+    f_score = fields.Integer(string="F Score", readonly=True, aggregator=False)
+    m_score = fields.Integer(string="M Score", readonly=True, aggregator=False)
+    rfm_code = fields.Char(string="RFM Code", readonly=True)
+    rfm_segment = fields.Selection(
+        RFM_SEGMENT_SELECTION,
+        string="RFM Segment",
+        readonly=True,
+        help="Segment on the last day of the period, from the orders of the 12 months up to it.",
     )
     sync_hash = fields.Char(
         string="Fingerprint",

@@ -18,6 +18,7 @@ from .customer_abc_history import (
     GRADE_SELECTION,
     LIFECYCLE_SELECTION,
     METHOD_SELECTION,
+    RFM_SEGMENT_SELECTION,
     TREND_SELECTION,
 )
 
@@ -146,6 +147,71 @@ class CustomerAbcProfile(models.Model):
         help="Median number of days between two order days of the customer.",
     )
 
+    # next expected order, from the customer's own rhythm
+    order_day_count = fields.Integer(
+        string="Order Days", readonly=True, aggregator=False, help="Distinct days with a confirmed order."
+    )
+    gap_p25_days = fields.Float(
+        string="Gap, Lower Quartile (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="A quarter of the gaps between two order days are shorter than this.",
+    )
+    gap_p75_days = fields.Float(
+        string="Gap, Upper Quartile (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=False,
+        help="A quarter of the gaps between two order days are longer than this.",
+    )
+    expected_order_date = fields.Date(
+        string="Next Expected Order",
+        readonly=True,
+        help="Last order date plus the median gap between order days (customers with 3 order days or more).",
+    )
+    days_late = fields.Integer(
+        compute="_compute_days_late",
+        aggregator=False,
+        help="Days past the next expected order (company timezone); negative while it is not due yet.",
+    )
+    is_late = fields.Boolean(
+        string="Late for Usual Order",
+        compute="_compute_days_late",
+        search="_search_is_late",
+        help="Today is more than the late tolerance past the next expected order.",
+    )
+
+    # RFM over the trailing 12 months, as of the last run
+    rfm_frequency = fields.Integer(
+        string="Frequency (12 months)", readonly=True, aggregator=False, help="Confirmed orders in the last 12 months."
+    )
+    rfm_monetary = fields.Monetary(
+        string="Monetary (12 months)",
+        currency_field="currency_id",
+        readonly=True,
+        help="Untaxed amount of the orders of the last 12 months, company currency.",
+    )
+    r_score = fields.Integer(
+        string="R Score",
+        readonly=True,
+        aggregator=False,
+        help="Recency score 1-5 (5 = most recent); 0 = no order in 12 months.",
+    )
+    f_score = fields.Integer(
+        string="F Score", readonly=True, aggregator=False, help="Frequency score 1-5 (5 = most orders in 12 months)."
+    )
+    m_score = fields.Integer(
+        string="M Score", readonly=True, aggregator=False, help="Monetary score 1-5 (5 = largest amount in 12 months)."
+    )
+    rfm_code = fields.Char(string="RFM Code", readonly=True, help="The three scores R, F and M, e.g. 545.")
+    rfm_segment = fields.Selection(
+        RFM_SEGMENT_SELECTION,
+        string="RFM Segment",
+        readonly=True,
+        help="Named segment of the R and F scores; empty without an order in the last 12 months.",
+    )
+
     # trend alerts: the last window against the one before
     amount_trend = fields.Selection(TREND_SELECTION, readonly=True)
     frequency_trend = fields.Selection(TREND_SELECTION, string="Order Trend", readonly=True)
@@ -216,6 +282,31 @@ class CustomerAbcProfile(models.Model):
             return NotImplemented
         day = self.env.company._abc_today() - timedelta(days=value)
         return [("last_order_date", reverse[operator], day)]
+
+    @api.depends("expected_order_date")
+    def _compute_days_late(self):
+        # not stored, as the age of the last order: lateness grows every day
+        today = {company: company._abc_today() for company in self.company_id}
+        for profile in self:
+            if profile.expected_order_date:
+                late = (today[profile.company_id] - profile.expected_order_date).days
+                profile.days_late = late
+                profile.is_late = late > profile.company_id.abc_late_tolerance_days
+            else:
+                profile.days_late = False
+                profile.is_late = False
+
+    def _search_is_late(self, operator, value):
+        """``is_late`` as a condition on the expected date, with the late
+        tolerance of the current company."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        company = self.env.company
+        limit = company._abc_today() - timedelta(days=company.abc_late_tolerance_days)
+        late = [("expected_order_date", "<", limit)]
+        if (operator == "=") == value:
+            return late
+        return ["|", ("expected_order_date", "=", False), ("expected_order_date", ">=", limit)]
 
     @api.depends("overdue_amount")
     def _compute_is_overdue(self):

@@ -72,6 +72,20 @@ class ResCompany(models.Model):
         default=30,
         help="A follow-up or a coupon counts as a win when the customer orders within this many days.",
     )
+    abc_holdout_pct = fields.Float(
+        string="Control Group (%)",
+        digits=(5, 2),
+        default=10.0,
+        help="Share of the customers who qualify for a follow-up that get none, chosen by a fixed hash of company, "
+        "customer and period: the comparison group that shows whether follow-ups win customers back.",
+    )
+    # next expected order
+    abc_late_tolerance_days = fields.Integer(
+        string="Late Tolerance (days)",
+        default=7,
+        help="A regular customer is late for his usual order when today is more than this many days past the "
+        "expected date of his next order.",
+    )
     abc_strategy_a = fields.Char(string="Strategy A", translate=True, help="Empty: the default text.")
     abc_strategy_b = fields.Char(string="Strategy B", translate=True, help="Empty: the default text.")
     abc_strategy_c = fields.Char(string="Strategy C", translate=True, help="Empty: the default text.")
@@ -260,9 +274,26 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("abc_coupon_cooldown_days", "abc_winback_days", "abc_followup_user_id")
+    @api.constrains(
+        "abc_coupon_cooldown_days",
+        "abc_winback_days",
+        "abc_followup_user_id",
+        "abc_holdout_pct",
+        "abc_late_tolerance_days",
+    )
     def _check_abc_playbook(self):
         for company in self:
+            if not 0 <= company.abc_holdout_pct <= 50:
+                raise ValidationError(
+                    self.env._("Control Group (%(pct)s %%) must be between 0 and 50 %%.", pct=company.abc_holdout_pct)
+                )
+            company._abc_check_days_range(company.abc_late_tolerance_days, self.env._("Late Tolerance"))
+            if company.abc_late_tolerance_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Late Tolerance (%(days)s days) cannot be negative.", days=company.abc_late_tolerance_days
+                    )
+                )
             company._abc_check_days_range(company.abc_coupon_cooldown_days, self.env._("Coupon Cooldown"))
             company._abc_check_days_range(company.abc_winback_days, self.env._("Win-back Window"))
             user = company.abc_followup_user_id.sudo()

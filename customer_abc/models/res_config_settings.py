@@ -65,6 +65,8 @@ class ResConfigSettings(models.TransientModel):
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     abc_winback_days = fields.Integer(related="company_id.abc_winback_days", readonly=False)
+    abc_holdout_pct = fields.Float(related="company_id.abc_holdout_pct", readonly=False)
+    abc_late_tolerance_days = fields.Integer(related="company_id.abc_late_tolerance_days", readonly=False)
     abc_strategy_a = fields.Char(related="company_id.abc_strategy_a", readonly=False)
     abc_strategy_b = fields.Char(related="company_id.abc_strategy_b", readonly=False)
     abc_strategy_c = fields.Char(related="company_id.abc_strategy_c", readonly=False)
