@@ -32,9 +32,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import compat
-from ..analytics import classification, periods, profiles
+from ..analytics import classification, periods, profiles, rfm, rhythm
 from ..services import sql
-from ..services.reader import STAGE_PREFIX, Reader, merge_buyers, read_frame, table_exists
+from ..services.reader import STAGE_PREFIX, Reader, merge_buyers, read_arrays, read_frame, table_exists
 from ..services.settings import RunSettings
 from ..services.writer import Writer
 
@@ -568,15 +568,21 @@ class CustomerAbcClassifier(models.AbstractModel):
                 count = self._stage_inputs(reader, settings, wanted, scoped)
         if not scoped or widen:
             _RANKINGS.pop((self.env.cr.dbname, run.id), None)
-        plan.update({"scoped": scoped, "chunks": reader.chunk_bounds(CHUNK_CUSTOMERS), "chunk": 0})
-        Writer(self.env, settings, run.id).create_stage()
+        # RFM as of the last day of each graded period (history), then as of today (profiles)
+        rfm_todo = [start.isoformat() for start, _end in todo] + [None]
+        plan.update(
+            {"scoped": scoped, "chunks": reader.chunk_bounds(CHUNK_CUSTOMERS), "chunk": 0, "rfm_todo": rfm_todo}
+        )
+        writer = Writer(self.env, settings, run.id)
+        writer.create_stage()
+        writer.create_rfm_stage()
         run.write(
             {
                 "plan": plan,
                 "scope": "changed" if scoped else "full",
                 "customers": count,
                 "step": "compute",
-                "steps_total": 3 + len(plan["chunks"]) + (len(todo) - 1 if run.backfill else 0),
+                "steps_total": 3 + len(rfm_todo) + len(plan["chunks"]) + (len(todo) - 1 if run.backfill else 0),
             }
         )
         clock.mark("aggregate")
@@ -754,6 +760,14 @@ class CustomerAbcClassifier(models.AbstractModel):
             # the stage is gone (a database restart empties unlogged tables): read again
             run.write({"step": "read"})
             return
+        if plan.get("rfm_todo"):
+            # one as-of day per step: a narrow pass over a year of orders each
+            start = plan["rfm_todo"][0]
+            self._stage_rfm(run, reader, writer, settings, todo, start and fields.Date.to_date(start))
+            clock.mark("rfm")
+            plan["rfm_todo"] = plan["rfm_todo"][1:]
+            run.write({"plan": plan})
+            return
         index = plan.get("chunk", 0)
         if index < len(plan["chunks"]):
             ranked = self._rankings(run, reader, wanted, todo, plan["scoped"])
@@ -775,6 +789,7 @@ class CustomerAbcClassifier(models.AbstractModel):
             chunk["previous_amount"] = chunk[f"amount_{wanted.index(settings.previous_bounds)}"]
             graded = history[history["period_start"] == todo[-1][0]]
             profile_rows = profiles.build_profiles(chunk, graded, settings.today, settings.rules)
+            self._add_rhythm(profile_rows, settings)
             clock.mark("grading")
             writer.stage_history(history)
             writer.stage_profiles(profile_rows)
@@ -784,6 +799,38 @@ class CustomerAbcClassifier(models.AbstractModel):
             run.write({"plan": plan, "step": "publish", "periods_done": 0})
         else:
             run.write({"plan": plan})
+
+    def _stage_rfm(self, run, reader, writer, settings, todo, period_start):
+        """Score and stage the RFM population of the company as of the last
+        day of the graded period starting ``period_start``, or as of the
+        run's today (``None``).  Every customer is ranked against all others,
+        so the pass reads every buyer of the year, also in a scoped run (on
+        the read replica when there is a fresh one)."""
+        if period_start is None:
+            last_day = settings.today
+        else:
+            last_day = next(end for start, end in todo if start == period_start) - timedelta(days=1)
+        columns = ["partner_id", "recency_days", "frequency", "monetary"]
+        with self._replica_source(run, False, record=False) as source:
+            arrays = read_arrays(source or self.env.cr, reader.rfm_query(last_day), columns)
+        population = pd.DataFrame(arrays, columns=columns)
+        scored = (
+            rfm.score(population)
+            if len(population)
+            else population.assign(r_score=0, f_score=0, m_score=0, rfm_code=None, segment=None)
+        )
+        writer.stage_rfm(period_start, scored)
+
+    def _add_rhythm(self, rows, settings):
+        """The next expected order of each profile row (``rows``, in place),
+        from the order days and gaps the stage read."""
+        frame = rows[["partner_id", "order_days", "median_gap", "last_order_date", "gap_p25", "gap_p75"]]
+        expected = rhythm.from_aggregates(frame, settings.today)
+        rows["order_day_count"] = expected["order_days"].to_numpy()
+        rows["gap_p25_days"] = expected["gap_p25"].to_numpy()
+        rows["gap_p75_days"] = expected["gap_p75"].to_numpy()
+        days = expected["expected_date"]
+        rows["expected_order_date"] = [day.date() if day == day else None for day in days]
 
     def _step_publish(self, run, clock):
         """Publish the staged results.  Normally in one transaction (users
@@ -817,6 +864,7 @@ class CustomerAbcClassifier(models.AbstractModel):
             history_written = writer.upsert_history(starts, partners)
             clock.mark("history")
             profiles_written = writer.upsert_profiles(partners)
+            writer.sync_rfm(starts, partners)
             clock.mark("profiles")
             writer.mirror_partners(partners)
             writer.analyze()  # the tables grow chunk by chunk: keep the plans of the next chunks right
@@ -844,6 +892,8 @@ class CustomerAbcClassifier(models.AbstractModel):
         clock.mark("history")
         writer.delete_gone_profiles(scoped)
         profiles_written = writer.upsert_profiles() if publish["mode"] == "atomic" else 0
+        if publish["mode"] == "atomic":
+            writer.sync_rfm(starts)
         clock.mark("profiles")
         writer.mirror_partners()
         self._invalidate()

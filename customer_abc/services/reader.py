@@ -18,6 +18,7 @@ import pandas as pd
 
 from odoo.tools import SQL
 
+from ..analytics import rfm
 from . import sql
 
 _logger = logging.getLogger(__name__)
@@ -207,6 +208,9 @@ class Reader:
             ("trend_amount_previous", "int8"),
             ("trend_orders_previous", "int4"),
             ("median_gap", "float8"),
+            ("order_days", "int4"),
+            ("gap_p25", "float8"),
+            ("gap_p75", "float8"),
             ("receivable_amount", "int8"),
             ("overdue_amount", "int8"),
             ("last_visit_date", "date"),
@@ -260,7 +264,8 @@ class Reader:
                    %(period_columns)s,
                    COALESCE(o.trend_amount_current, 0), COALESCE(o.trend_orders_current, 0),
                    COALESCE(o.trend_amount_previous, 0), COALESCE(o.trend_orders_previous, 0),
-                   g.median_gap,
+                   g.median_gap, COALESCE(g.order_days, CASE WHEN o.partner_id IS NULL THEN 0 ELSE 1 END),
+                   g.gap_p25, g.gap_p75,
                    COALESCE(r.receivable_amount, 0), COALESCE(r.overdue_amount, 0),
                    v.last_visit_date, k.last_coupon_date
               FROM (%(orders)s) o
@@ -353,11 +358,15 @@ class Reader:
 
     def median_gap_query(self, scope=None):
         """Median days between consecutive distinct local order days, per
-        customer (customers with one order day get none)."""
+        customer, with the quartiles of those gaps and the number of order
+        days (customers with one order day get no row)."""
         settings = self.settings
         return SQL(
             """
-            SELECT gp.partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gp.gap) AS median_gap
+            SELECT gp.partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gp.gap) AS median_gap,
+                   COUNT(*) + 1 AS order_days,
+                   percentile_cont(0.25) WITHIN GROUP (ORDER BY gp.gap) AS gap_p25,
+                   percentile_cont(0.75) WITHIN GROUP (ORDER BY gp.gap) AS gap_p75
               FROM (SELECT d.partner_id, d.local_date - lag(d.local_date) OVER w AS gap
                       FROM (SELECT DISTINCT p.commercial_partner_id AS partner_id, %(local_date)s AS local_date
                               %(orders)s) d
@@ -371,6 +380,33 @@ class Reader:
                 settings.states,
                 settings.until_utc,
                 SQL("p.commercial_partner_id IN (SELECT partner_id FROM %s)", scope) if scope is not None else None,
+            ),
+        )
+
+    def rfm_query(self, last_day):
+        """The RFM population as of ``last_day`` (a local date): one row per
+        commercial partner with confirmed orders in the trailing 12 months
+        up to it (:func:`..analytics.rfm.trailing_window`): partner id,
+        recency (whole days from the last order to ``last_day``), order
+        count and amount in minor units.  A narrow pass over one year of
+        orders, for every customer of the company (the scores rank each
+        customer against all others)."""
+        settings = self.settings
+        start, end = rfm.trailing_window(last_day)
+        return SQL(
+            """
+            SELECT p.commercial_partner_id, %(last_day)s::date - MAX(%(local)s), COUNT(*), SUM(%(amount)s)::bigint
+              %(orders)s
+          GROUP BY p.commercial_partner_id
+            """,
+            last_day=last_day,
+            local=sql.local_date(SQL("so.date_order"), settings.tz),
+            amount=sql.minor_units(sql.company_amount("so"), settings.digits),
+            orders=sql.confirmed_orders(
+                settings.company_id,
+                settings.states,
+                settings.utc(end),
+                SQL("so.date_order >= %s", settings.utc(start)),
             ),
         )
 
@@ -495,7 +531,8 @@ class Reader:
             dates=dates,
         )
         frame["customer"] = frame["customer"].astype(str).str.lower().isin(("t", "true"))
-        frame["median_gap"] = frame["median_gap"].astype("float64")
+        for name in ("median_gap", "gap_p25", "gap_p75"):
+            frame[name] = frame[name].astype("float64")
         return frame
 
     def stage_buyers(self, index):

@@ -8,6 +8,10 @@ import pytz
 
 from ..analytics import grading, periods, profiles, trends
 
+#: bump when a version computes new figures for every customer (2: RFM and the
+#: next expected order), so that the first run after an upgrade is a full one
+FIGURES_VERSION = 2
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -130,4 +134,6 @@ class RunSettings:
         values = asdict(self)
         for name in ("today", "until_utc", "trend_windows", "period_bounds", "previous_bounds", "followup"):
             values.pop(name)
+        # what a run computes: a version that adds figures regrades everyone once
+        values["figures"] = FIGURES_VERSION
         return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:16]

@@ -36,6 +36,10 @@ PROFILE_COLUMNS = [
     ("lifetime_amount", "int8", "money"),
     ("lifetime_order_count", "int4", "data"),
     ("median_gap_days", "float8", "data"),
+    ("order_day_count", "int4", "data"),
+    ("gap_p25_days", "float8", "data"),
+    ("gap_p75_days", "float8", "data"),
+    ("expected_order_date", "date", "data"),
     ("amount_trend", "varchar", "data"),
     ("frequency_trend", "varchar", "data"),
     ("trend_amount_current", "int8", "money"),
@@ -79,6 +83,17 @@ HISTORY_HASHED = [
     "lifecycle",
     "method",
 ]
+#: RFM stage columns (a row per customer and as-of day; ``period_start`` NULL
+#: for the profile, as of the run's today): name, SQL type, profile/history column
+RFM_COLUMNS = [
+    ("r_score", "int2", "r_score"),
+    ("f_score", "int2", "f_score"),
+    ("m_score", "int2", "m_score"),
+    ("rfm_code", "varchar", "rfm_code"),
+    ("segment", "varchar", "rfm_segment"),
+]
+#: profile-only RFM figures (the history keeps the scores and the segment)
+RFM_PROFILE_FIGURES = [("frequency", "int4", "rfm_frequency"), ("monetary", "int8", "rfm_monetary")]
 #: dtypes the fingerprints are computed on, so that a value hashes the same
 #: in every chunk and every kind of run
 _INT_DTYPE = "int64"
@@ -134,6 +149,7 @@ class Writer:
         self.profile = stage_table(run_id, "profile")
         self.changed = stage_table(run_id, "changed")
         self.scope = stage_table(run_id, "scope")
+        self.rfm = stage_table(run_id, "rfm")
 
     # ------------------------------------------------------------
     # staging
@@ -154,6 +170,103 @@ class Writer:
                     SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
                 )
             )
+
+    def create_rfm_stage(self):
+        """(Re)create the empty RFM stage table (filled one as-of day at a
+        time by :meth:`stage_rfm`)."""
+        columns = [("partner_id", "int4"), ("period_start", "date")]
+        columns += [(name, kind) for name, kind, _target in RFM_COLUMNS + RFM_PROFILE_FIGURES]
+        self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.rfm)))
+        self.cr.execute(
+            SQL(
+                "CREATE UNLOGGED TABLE %s (%s)",
+                SQL.identifier(self.rfm),
+                SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
+            )
+        )
+
+    def stage_rfm(self, period_start, scored):
+        """Stage the RFM scores ``scored`` (:func:`..analytics.rfm.score`) of
+        the period starting ``period_start``, or of the profiles (``None``)."""
+        frame = scored.copy()
+        frame["period_start"] = period_start
+        names = ["partner_id", "period_start", *(name for name, _kind, _target in RFM_COLUMNS + RFM_PROFILE_FIGURES)]
+        self.copy_rows(self.rfm, names, frame)
+        if period_start is None:
+            # the last as-of day of a run: the publication joins on it
+            self.cr.execute(SQL("CREATE INDEX ON %s (partner_id, period_start)", SQL.identifier(self.rfm)))
+            self.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.rfm)))
+
+    def sync_rfm(self, periods, partners=None):
+        """Write the staged RFM scores on the profiles and on the history rows
+        of the period starts ``periods`` where they differ (partner ids
+        within ``partners``, ``(first, last)``, when given), and clear them
+        where the customer has no order in the trailing 12 months any more.
+        Rows the upserts just wrote already carry them: this catches the
+        customers whose scores moved while their other figures did not (the
+        quintiles rank every customer against all others).  Returns the
+        number of rows written."""
+        cr = self.cr
+        company = self.settings.company_id
+        written = 0
+        for table, condition, columns in (
+            (
+                "customer_abc_profile",
+                SQL("s.period_start IS NULL"),
+                RFM_COLUMNS + RFM_PROFILE_FIGURES,
+            ),
+            (
+                "customer_abc_history",
+                SQL("s.period_start = t.period_start"),
+                RFM_COLUMNS,
+            ),
+        ):
+            if table == "customer_abc_history" and not periods:
+                continue
+
+            def staged(name, kind):
+                column = SQL.identifier("s", name)
+                if name == "monetary":
+                    return SQL("%s::numeric / %s", column, self.settings.scale)
+                if kind == "int2":
+                    return SQL("COALESCE(%s, 0)", column)
+                return column
+
+            values = SQL(", ").join(staged(name, kind) for name, kind, _target in columns)
+            aliased = SQL(", ").join(
+                SQL("%s AS %s", staged(name, kind), SQL.identifier(f"v{index}"))
+                for index, (name, kind, _target) in enumerate(columns)
+            )
+            targets = SQL(", ").join(SQL.identifier(target) for _name, _kind, target in columns)
+            new_values = SQL(", ").join(SQL.identifier("n", f"v{index}") for index in range(len(columns)))
+            current = SQL(", ").join(SQL.identifier("t", target) for _name, _kind, target in columns)
+            restrict = SQL("AND t.period_start = ANY(%s)", list(periods)) if table == "customer_abc_history" else SQL()
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE %(table)s u SET (%(targets)s) = ROW(%(new_values)s)
+                      FROM (SELECT t.id, %(aliased)s
+                              FROM %(table)s t
+                              LEFT JOIN %(stage)s s ON s.partner_id = t.partner_id AND %(condition)s
+                             WHERE t.company_id = %(company)s %(restrict)s %(range)s
+                               AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)) n
+                     WHERE u.id = n.id
+                    """,
+                    table=SQL.identifier(table),
+                    targets=targets,
+                    new_values=new_values,
+                    aliased=aliased,
+                    values=values,
+                    current=current,
+                    stage=SQL.identifier(self.rfm),
+                    condition=condition,
+                    company=company,
+                    restrict=restrict,
+                    range=self._range(SQL("t.partner_id"), partners),
+                )
+            )
+            written += cr.rowcount
+        return written
 
     def copy_rows(self, table, columns, frame):
         """``COPY`` the ``columns`` of ``frame`` into ``table``, a slice of
@@ -232,11 +345,14 @@ class Writer:
                 """
                 INSERT INTO customer_abc_history AS h
                        (company_id, partner_id, period_start, period_end, grade, previous_grade, grade_change,
-                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle, sync_hash)
+                        amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle, sync_hash,
+                        r_score, f_score, m_score, rfm_code, rfm_segment)
                 SELECT %(company)s, v.partner_id, v.period_start, v.period_end, v.grade, v.previous_grade,
                        v.grade_change, v.amount::numeric / %(scale)s, v.order_count, v.share_pct,
-                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, v.sync_hash
+                       v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, v.sync_hash,
+                       COALESCE(s.r_score, 0), COALESCE(s.f_score, 0), COALESCE(s.m_score, 0), s.rfm_code, s.segment
                   FROM %(stage)s v
+                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start = v.period_start
                   LEFT JOIN customer_abc_history old
                          ON old.company_id = %(company)s AND old.partner_id = v.partner_id
                         AND old.period_start = v.period_start
@@ -247,9 +363,11 @@ class Writer:
                        amount = EXCLUDED.amount, order_count = EXCLUDED.order_count,
                        share_pct = EXCLUDED.share_pct, cumulative_share_pct = EXCLUDED.cumulative_share_pct,
                        rank = EXCLUDED.rank, method = EXCLUDED.method, lifecycle = EXCLUDED.lifecycle,
-                       sync_hash = EXCLUDED.sync_hash
+                       sync_hash = EXCLUDED.sync_hash, r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score,
+                       m_score = EXCLUDED.m_score, rfm_code = EXCLUDED.rfm_code, rfm_segment = EXCLUDED.rfm_segment
                 """,
                 company=company,
+                rfm=SQL.identifier(self.rfm),
                 scale=self.settings.scale,
                 method=self.settings.method,
                 stage=SQL.identifier(self.history),
@@ -339,6 +457,13 @@ class Writer:
         # name -> SQL value, for every column the job owns
         owned = {name: value(name, kind) for name, _type, kind in PROFILE_COLUMNS}
         owned.update({name: SQL.identifier("p", name) for name in PARTNER_COLUMNS})
+        for name, kind, target in RFM_COLUMNS + RFM_PROFILE_FIGURES:
+            column = SQL.identifier("s", name)
+            if name == "monetary":
+                column = SQL("%s::numeric / %s", column, settings.scale)
+            elif kind == "int2":
+                column = SQL("COALESCE(%s, 0)", column)
+            owned[target] = column
         owned.update(
             {
                 "method": SQL("%s", settings.method),
@@ -382,6 +507,7 @@ class Writer:
                            %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM %(stage)s v
                       JOIN res_partner p ON p.id = v.partner_id
+                      LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
                       LEFT JOIN customer_abc_profile old
                              ON old.company_id = %(company)s AND old.partner_id = v.partner_id
                      WHERE old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
@@ -400,6 +526,7 @@ class Writer:
                 uid=self.env.uid,
                 now=now,
                 stage=SQL.identifier(self.profile),
+                rfm=SQL.identifier(self.rfm),
                 changed=SQL.identifier(self.changed),
                 range=self._range(SQL("v.partner_id"), partners),
                 assignments=SQL(", ").join(
@@ -431,7 +558,7 @@ class Writer:
             self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def drop(self):
-        for name in (self.history, self.profile, self.changed):
+        for name in (self.history, self.profile, self.changed, self.rfm):
             self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
 
 

@@ -17,4 +17,5 @@ from . import test_portrait
 from . import test_cockpit_tour
 from . import test_security
 from . import test_runs
+from . import test_rfm
 from . import test_demo_data

@@ -59,7 +59,8 @@ class TestRuns(CustomerAbcCase):
         history = self.env.execute_query(
             SQL(
                 "SELECT partner_id, period_start, grade, previous_grade, grade_change, amount, order_count, "
-                "share_pct, cumulative_share_pct, rank, lifecycle, sync_hash FROM customer_abc_history "
+                "share_pct, cumulative_share_pct, rank, lifecycle, sync_hash, r_score, f_score, m_score, rfm_code, "
+                "rfm_segment FROM customer_abc_history "
                 "WHERE company_id = %s ORDER BY partner_id, period_start",
                 self.company.id,
             )
@@ -67,7 +68,9 @@ class TestRuns(CustomerAbcCase):
         profiles = self.env.execute_query(
             SQL(
                 "SELECT partner_id, grade, computed_grade, previous_grade, grade_change, period_amount, rank, "
-                "share_pct, lifecycle, amount_trend, frequency_trend, growth_pct, median_gap_days, sync_hash "
+                "share_pct, lifecycle, amount_trend, frequency_trend, growth_pct, median_gap_days, sync_hash, "
+                "r_score, f_score, m_score, rfm_code, rfm_segment, rfm_frequency, rfm_monetary, order_day_count, "
+                "gap_p25_days, gap_p75_days, expected_order_date "
                 "FROM customer_abc_profile WHERE company_id = %s ORDER BY partner_id",
                 self.company.id,
             )
@@ -98,7 +101,7 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(run.customers, 8)
         self.assertEqual(run.period_start, date(2024, 2, 1))
         self.assertEqual(
-            set(run.phase_seconds), {"aggregate", "grading", "history", "profiles", "partners", "playbook"}
+            set(run.phase_seconds), {"aggregate", "rfm", "grading", "history", "profiles", "partners", "playbook"}
         )
         self.env.cr.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'customer_abc_stage%%'")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
@@ -106,7 +109,12 @@ class TestRuns(CustomerAbcCase):
     def test_chunks_give_the_grades_of_one_pass(self):
         with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 2):
             chunked = self._run("manual")
-        self.assertEqual(chunked.steps_total, 3 + 4, "plan, read, four chunks of two customers, publish")
+        self.assertEqual(
+            chunked.steps_total,
+            3 + 3 + 4,
+            "plan, read, RFM as of the ends of January and February and of today, four chunks of two customers, "
+            "publish",
+        )
         first = self._snapshot()
         # the same data in one chunk: same figures, same fingerprints, nothing to write
         again = self._run("manual")
@@ -235,6 +243,26 @@ class TestRuns(CustomerAbcCase):
         after_nightly = self._snapshot()
         full = self._run("manual", today=DAY_AFTER)
         self.assertEqual((full.history_written, full.profiles_written), (0, 0))
+        self.assertEqual(self._snapshot(), after_nightly)
+
+    @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
+    def test_nightly_run_follows_rfm_moved_by_time_and_by_others(self):
+        # an order leaves the trailing year overnight; nothing of this customer changes otherwise
+        ageing = self._customer("Run Ageing")
+        self._order(ageing, 300.0, TODAY.replace(year=TODAY.year - 1) + timedelta(days=1))
+        self._order(ageing, 300.0, date(2023, 6, 1))
+        self._run("manual")
+        self.assertEqual(self._profile(ageing).rfm_frequency, 2)
+        self._age()
+        # and a buyer orders a lot: the quintiles of everyone's F and M move
+        for day in range(5):
+            self._order(self.buyers[6], 900.0, date(2024, 3, 1) + timedelta(days=day))
+        nightly = self._run("nightly", today=DAY_AFTER)
+        self.assertEqual(nightly.scope, "changed")
+        self.assertEqual(self._profile(ageing).rfm_frequency, 1)
+        after_nightly = self._snapshot()
+        full = self._run("manual", today=DAY_AFTER)
+        self.assertEqual(full.scope, "full")
         self.assertEqual(self._snapshot(), after_nightly)
 
     @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
