@@ -54,6 +54,12 @@ EXPORT_COLUMNS = [
     ("frequency_trend", "text", 10),
     ("share_pct", "percent", 9),
     ("rank", "integer", 7),
+    ("rfm_segment", "text", 16),
+    ("rfm_code", "text", 8),
+    ("rfm_frequency", "integer", 9),
+    ("rfm_monetary", "money", 14),
+    ("expected_order_date", "date", 12),
+    ("is_late", "text", 9),
 ]
 
 

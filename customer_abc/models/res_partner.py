@@ -56,6 +56,13 @@ class ResPartner(models.Model):
         compute_sudo=False,
         groups=SALES_GROUP,
     )
+    # RFM and the next expected order: read from the profile (not mirrored, nothing to write nightly)
+    abc_rfm_segment = fields.Selection(related="abc_profile_id.rfm_segment", string="RFM Segment", groups=SALES_GROUP)
+    abc_rfm_code = fields.Char(related="abc_profile_id.rfm_code", string="RFM Code", groups=SALES_GROUP)
+    abc_expected_order_date = fields.Date(
+        related="abc_profile_id.expected_order_date", string="Next Expected Order", groups=SALES_GROUP
+    )
+    abc_is_late = fields.Boolean(related="abc_profile_id.is_late", string="Late for Usual Order", groups=SALES_GROUP)
     abc_history_ids = fields.One2many(
         "customer.abc.history",
         string="ABC Grade History",

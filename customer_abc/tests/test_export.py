@@ -69,6 +69,14 @@ class TestExportContent(CustomerAbcCase, ExportFixtures):
         self.assertEqual(by_name["Idle Buyer"]["Period Amount"], 0)
         self.assertIsNone(by_name["Idle Buyer"]["Last Order Date"])
         self.assertEqual(big["Last Order Date"].date(), date(2024, 2, 5))
+        # two buyers in the year: each score is 1 or 5 (analytics.rfm)
+        self.assertEqual((big["RFM Segment"], big["RFM Code"], big["Frequency (12 months)"]), ("Lost", "115", 1))
+        self.assertEqual(
+            (mid["RFM Segment"], mid["RFM Code"], mid["Monetary (12 months)"]), ("Champions", "551", 100000.0)
+        )
+        self.assertIsNone(by_name["Idle Buyer"]["RFM Segment"])
+        self.assertIn("Next Expected Order", header)
+        self.assertIn("Late for Usual Order", header)
         # money and percent formats, coloured grades
         column = header.index("Period Amount") + 1
         self.assertIn("#,##0.00", sheet.cell(row=2, column=column).number_format)
