@@ -34,7 +34,7 @@ from odoo.tools import SQL
 from .. import compat
 from ..analytics import classification, periods, profiles, rfm, rhythm
 from ..services import sql
-from ..services.reader import STAGE_PREFIX, Reader, merge_buyers, read_arrays, read_frame, table_exists
+from ..services.reader import STAGE_PREFIX, Reader, merge_buyers, read_frame, table_exists
 from ..services.settings import RunSettings
 from ..services.writer import Writer
 
@@ -502,6 +502,7 @@ class CustomerAbcClassifier(models.AbstractModel):
         size = reader.create_scope(query=reader.changed_customers_query(last.watermark, last.today))
         size = reader.create_scope(partner_ids=self._lifecycle_movers(company, settings))
         size = reader.create_scope(query=self._detail_movers_query(company, settings, reader))
+        size = reader.create_scope(query=reader.window_leavers_query(last.today))
         customers = self.env["customer.abc.profile"].search_count([("company_id", "=", company.id)])
         return size <= SCOPE_MAX_SHARE * max(customers, 1)
 
@@ -763,7 +764,7 @@ class CustomerAbcClassifier(models.AbstractModel):
         if plan.get("rfm_todo"):
             # one as-of day per step: a narrow pass over a year of orders each
             start = plan["rfm_todo"][0]
-            self._stage_rfm(run, reader, writer, settings, todo, start and fields.Date.to_date(start))
+            self._stage_rfm(run, reader, writer, wanted, todo, start and fields.Date.to_date(start))
             clock.mark("rfm")
             plan["rfm_todo"] = plan["rfm_todo"][1:]
             run.write({"plan": plan})
@@ -800,26 +801,18 @@ class CustomerAbcClassifier(models.AbstractModel):
         else:
             run.write({"plan": plan})
 
-    def _stage_rfm(self, run, reader, writer, settings, todo, period_start):
+    def _stage_rfm(self, run, reader, writer, wanted, todo, period_start):
         """Score and stage the RFM population of the company as of the last
         day of the graded period starting ``period_start``, or as of the
-        run's today (``None``).  Every customer is ranked against all others,
-        so the pass reads every buyer of the year, also in a scoped run (on
-        the read replica when there is a fresh one)."""
-        if period_start is None:
-            last_day = settings.today
-        else:
-            last_day = next(end for start, end in todo if start == period_start) - timedelta(days=1)
+        run's today (``None``): every customer is ranked against all others,
+        so a scoped run scores the scope's new figures with everyone else's
+        stored ones (:meth:`Reader.rfm_population`)."""
+        bounds = None if period_start is None else next(pair for pair in todo if pair[0] == period_start)
         columns = ["partner_id", "recency_days", "frequency", "monetary"]
-        with self._replica_source(run, False, record=False) as source:
-            arrays = read_arrays(source or self.env.cr, reader.rfm_query(last_day), columns)
-        population = pd.DataFrame(arrays, columns=columns)
-        scored = (
-            rfm.score(population)
-            if len(population)
-            else population.assign(r_score=0, f_score=0, m_score=0, rfm_code=None, segment=None)
-        )
-        writer.stage_rfm(period_start, scored)
+        population = pd.DataFrame(reader.rfm_population(wanted, bounds, run.plan["scoped"]), columns=columns)
+        if population.empty:
+            return
+        writer.stage_rfm(period_start, rfm.score(population))
 
     def _add_rhythm(self, rows, settings):
         """The next expected order of each profile row (``rows``, in place),

@@ -73,9 +73,14 @@ class CustomerAbcHistory(models.Model):
         LIFECYCLE_SELECTION, readonly=True, help="Lifecycle of the customer on the last day of the period."
     )
     # RFM on the last day of the period, over the 12 months up to it
-    r_score = fields.Integer(string="R Score", readonly=True, aggregator=False)
-    f_score = fields.Integer(string="F Score", readonly=True, aggregator=False)
-    m_score = fields.Integer(string="M Score", readonly=True, aggregator=False)
+    rfm_recency_days = fields.Integer(
+        string="Recency (days)", readonly=True, aggregator=False, help="Days from the last order to the period's end."
+    )
+    rfm_frequency = fields.Integer(string="Frequency (12 months)", readonly=True, aggregator=False)
+    rfm_monetary = fields.Monetary(string="Monetary (12 months)", currency_field="currency_id", readonly=True)
+    r_score = fields.Integer(readonly=True, aggregator=False)
+    f_score = fields.Integer(readonly=True, aggregator=False)
+    m_score = fields.Integer(readonly=True, aggregator=False)
     rfm_code = fields.Char(string="RFM Code", readonly=True)
     rfm_segment = fields.Selection(
         RFM_SEGMENT_SELECTION,

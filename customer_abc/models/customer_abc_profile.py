@@ -205,10 +205,10 @@ class CustomerAbcProfile(models.Model):
         help="Recency score 1-5 (5 = most recent); 0 = no order in 12 months.",
     )
     f_score = fields.Integer(
-        string="F Score", readonly=True, aggregator=False, help="Frequency score 1-5 (5 = most orders in 12 months)."
+        readonly=True, aggregator=False, help="Frequency score 1-5 (5 = most orders in 12 months)."
     )
     m_score = fields.Integer(
-        string="M Score", readonly=True, aggregator=False, help="Monetary score 1-5 (5 = largest amount in 12 months)."
+        readonly=True, aggregator=False, help="Monetary score 1-5 (5 = largest amount in 12 months)."
     )
     rfm_code = fields.Char(string="RFM Code", readonly=True, help="The three scores R, F and M, e.g. 545.")
     rfm_segment = fields.Selection(

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION
+from .customer_abc_history import GRADE_CHANGE_SELECTION, GRADE_SELECTION, RFM_SEGMENT_SELECTION
 from .customer_abc_profile import LIFECYCLE_SELECTION, TREND_SELECTION
 
 #: grades are sales information: readable from "Sales: own documents" up
@@ -57,12 +57,12 @@ class ResPartner(models.Model):
         groups=SALES_GROUP,
     )
     # RFM and the next expected order: read from the profile (not mirrored, nothing to write nightly)
-    abc_rfm_segment = fields.Selection(related="abc_profile_id.rfm_segment", string="RFM Segment", groups=SALES_GROUP)
-    abc_rfm_code = fields.Char(related="abc_profile_id.rfm_code", string="RFM Code", groups=SALES_GROUP)
-    abc_expected_order_date = fields.Date(
-        related="abc_profile_id.expected_order_date", string="Next Expected Order", groups=SALES_GROUP
+    abc_rfm_segment = fields.Selection(
+        RFM_SEGMENT_SELECTION, string="RFM Segment", compute="_compute_abc_rfm", groups=SALES_GROUP
     )
-    abc_is_late = fields.Boolean(related="abc_profile_id.is_late", string="Late for Usual Order", groups=SALES_GROUP)
+    abc_rfm_code = fields.Char(string="RFM Code", compute="_compute_abc_rfm", groups=SALES_GROUP)
+    abc_expected_order_date = fields.Date(string="Next Expected Order", compute="_compute_abc_rfm", groups=SALES_GROUP)
+    abc_is_late = fields.Boolean(string="Late for Usual Order", compute="_compute_abc_rfm", groups=SALES_GROUP)
     abc_history_ids = fields.One2many(
         "customer.abc.history",
         string="ABC Grade History",
@@ -90,6 +90,15 @@ class ResPartner(models.Model):
             partner_id = partner.commercial_partner_id.id
             partner.abc_profile_id = by_partner.get(partner_id, False)
             partner.abc_history_ids = history.filtered(lambda row, pid=partner_id: row.partner_id.id == pid)
+
+    @api.depends_context("company")
+    def _compute_abc_rfm(self):
+        for partner in self:
+            profile = partner.abc_profile_id
+            partner.abc_rfm_segment = profile.rfm_segment
+            partner.abc_rfm_code = profile.rfm_code
+            partner.abc_expected_order_date = profile.expected_order_date
+            partner.abc_is_late = profile.is_late
 
     @api.depends("abc_grade")
     @api.depends_context("company", "lang")

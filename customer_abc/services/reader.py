@@ -201,8 +201,12 @@ class Reader:
                 (f"count_{index}", "int4"),
                 (f"last_{index}", "date"),
                 (f"orders_{index}", "int4"),
+                (f"rfm_orders_{index}", "int4"),
+                (f"rfm_amount_{index}", "int8"),
             ]
         columns += [
+            ("rfm_orders_today", "int4"),
+            ("rfm_amount_today", "int8"),
             ("trend_amount_current", "int8"),
             ("trend_orders_current", "int4"),
             ("trend_amount_previous", "int8"),
@@ -262,6 +266,7 @@ class Reader:
                    o.first_order_date, o.last_order_date, COALESCE(o.lifetime_count, 0),
                    COALESCE(o.lifetime_amount, 0),
                    %(period_columns)s,
+                   COALESCE(o.rfm_orders_today, 0), COALESCE(o.rfm_amount_today, 0),
                    COALESCE(o.trend_amount_current, 0), COALESCE(o.trend_orders_current, 0),
                    COALESCE(o.trend_amount_previous, 0), COALESCE(o.trend_orders_previous, 0),
                    g.median_gap, COALESCE(g.order_days, CASE WHEN o.partner_id IS NULL THEN 0 ELSE 1 END),
@@ -278,7 +283,7 @@ class Reader:
             period_columns=SQL(", ").join(
                 SQL(
                     "COALESCE(o.amount_%(i)s, 0), COALESCE(o.count_%(i)s, 0), o.last_%(i)s, "
-                    "COALESCE(o.orders_%(i)s, 0)",
+                    "COALESCE(o.orders_%(i)s, 0), COALESCE(o.rfm_orders_%(i)s, 0), COALESCE(o.rfm_amount_%(i)s, 0)",
                     i=SQL(str(index)),
                 )
                 for index in range(len(wanted))
@@ -327,6 +332,9 @@ class Reader:
                 )
             )
             columns.append(SQL("COUNT(*) FILTER (WHERE %s) AS %s", before_end, SQL.identifier(f"orders_{index}")))
+            # RFM as of the period's last day: the 12 months up to it
+            window(f"rfm_amount_{index}", f"rfm_orders_{index}", *rfm.trailing_window(end - timedelta(days=1)))
+        window("rfm_amount_today", "rfm_orders_today", *rfm.trailing_window(settings.today))
         (cur_first, cur_last), (old_first, old_last) = settings.trend_windows
         window("trend_amount_current", "trend_orders_current", cur_first, cur_last + timedelta(days=1))
         window("trend_amount_previous", "trend_orders_previous", old_first, old_last + timedelta(days=1))
@@ -383,32 +391,77 @@ class Reader:
             ),
         )
 
-    def rfm_query(self, last_day):
-        """The RFM population as of ``last_day`` (a local date): one row per
-        commercial partner with confirmed orders in the trailing 12 months
-        up to it (:func:`..analytics.rfm.trailing_window`): partner id,
-        recency (whole days from the last order to ``last_day``), order
-        count and amount in minor units.  A narrow pass over one year of
-        orders, for every customer of the company (the scores rank each
-        customer against all others)."""
+    def window_leavers_query(self, since):
+        """Customers with a confirmed order that has left the trailing 12
+        months between the run of ``since`` (a local date) and today: their
+        frequency and amount of the year changed with no change of theirs."""
         settings = self.settings
-        start, end = rfm.trailing_window(last_day)
+        old_start = rfm.trailing_window(since)[0]
+        new_start = rfm.trailing_window(settings.today)[0]
         return SQL(
-            """
-            SELECT p.commercial_partner_id, %(last_day)s::date - MAX(%(local)s), COUNT(*), SUM(%(amount)s)::bigint
-              %(orders)s
-          GROUP BY p.commercial_partner_id
-            """,
-            last_day=last_day,
-            local=sql.local_date(SQL("so.date_order"), settings.tz),
-            amount=sql.minor_units(sql.company_amount("so"), settings.digits),
-            orders=sql.confirmed_orders(
+            "SELECT DISTINCT p.commercial_partner_id AS partner_id %s",
+            sql.confirmed_orders(
                 settings.company_id,
                 settings.states,
-                settings.utc(end),
-                SQL("so.date_order >= %s", settings.utc(start)),
+                settings.utc(new_start),
+                SQL("so.date_order >= %s", settings.utc(min(old_start, new_start))),
             ),
         )
+
+    def rfm_population(self, wanted, bounds, scoped):
+        """The RFM population of the company (numpy arrays ``partner_id``,
+        ``recency_days``, ``frequency``, ``monetary``) as of the last day of
+        the wanted period ``bounds``, or of today (``None``), from the stage
+        input rows.  For a scoped run, the customers outside the scope keep
+        their stored figures: of the history of the period (as of its end,
+        fixed), or of their profile (as of the last run: the scope holds
+        every customer whose figures of the year changed since)."""
+        settings = self.settings
+        columns = ["partner_id", "recency_days", "frequency", "monetary"]
+        if bounds is None:
+            last_day, last, orders, amount = settings.today, "last_order_date", "rfm_orders_today", "rfm_amount_today"
+        else:
+            index = wanted.index(bounds)
+            last_day = bounds[1] - timedelta(days=1)
+            last, orders, amount = f"last_{index}", f"rfm_orders_{index}", f"rfm_amount_{index}"
+        staged = read_arrays(
+            self.cr,
+            SQL(
+                "SELECT partner_id, %(day)s::date - %(last)s, %(orders)s, %(amount)s FROM %(table)s "
+                "WHERE %(orders)s > 0",
+                day=last_day,
+                last=SQL.identifier(last),
+                orders=SQL.identifier(orders),
+                amount=SQL.identifier(amount),
+                table=SQL.identifier(self.input),
+            ),
+            columns,
+        )
+        if not scoped:
+            return staged
+        if bounds is None:
+            stored = SQL(
+                """
+                SELECT partner_id, %(day)s::date - last_order_date, rfm_frequency,
+                       ROUND(rfm_monetary * %(scale)s)::bigint
+                  FROM customer_abc_profile WHERE company_id = %(company)s AND rfm_frequency > 0
+                """,
+                day=last_day,
+                scale=settings.scale,
+                company=settings.company_id,
+            )
+        else:
+            stored = SQL(
+                """
+                SELECT partner_id, rfm_recency_days, rfm_frequency, ROUND(rfm_monetary * %(scale)s)::bigint
+                  FROM customer_abc_history
+                 WHERE company_id = %(company)s AND period_start = %(start)s AND rfm_frequency > 0
+                """,
+                scale=settings.scale,
+                company=settings.company_id,
+                start=bounds[0],
+            )
+        return merge_buyers(read_arrays(self.cr, stored, columns), staged, self.scope_ids())
 
     def population_query(self, scope=None):
         """Commercial partners that are customers of the company (a contact

@@ -86,14 +86,17 @@ HISTORY_HASHED = [
 #: RFM stage columns (a row per customer and as-of day; ``period_start`` NULL
 #: for the profile, as of the run's today): name, SQL type, profile/history column
 RFM_COLUMNS = [
+    ("recency_days", "int4", "rfm_recency_days"),
+    ("frequency", "int4", "rfm_frequency"),
+    ("monetary", "int8", "rfm_monetary"),
     ("r_score", "int2", "r_score"),
     ("f_score", "int2", "f_score"),
     ("m_score", "int2", "m_score"),
     ("rfm_code", "varchar", "rfm_code"),
     ("segment", "varchar", "rfm_segment"),
 ]
-#: profile-only RFM figures (the history keeps the scores and the segment)
-RFM_PROFILE_FIGURES = [("frequency", "int4", "rfm_frequency"), ("monetary", "int8", "rfm_monetary")]
+#: the RFM columns of the profiles: not the recency, which is the age of the last order
+RFM_PROFILE_COLUMNS = [column for column in RFM_COLUMNS if column[0] != "recency_days"]
 #: dtypes the fingerprints are computed on, so that a value hashes the same
 #: in every chunk and every kind of run
 _INT_DTYPE = "int64"
@@ -175,7 +178,7 @@ class Writer:
         """(Re)create the empty RFM stage table (filled one as-of day at a
         time by :meth:`stage_rfm`)."""
         columns = [("partner_id", "int4"), ("period_start", "date")]
-        columns += [(name, kind) for name, kind, _target in RFM_COLUMNS + RFM_PROFILE_FIGURES]
+        columns += [(name, kind) for name, kind, _target in RFM_COLUMNS]
         self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.rfm)))
         self.cr.execute(
             SQL(
@@ -184,18 +187,17 @@ class Writer:
                 SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
             )
         )
+        self.cr.execute(SQL("CREATE INDEX ON %s (partner_id, period_start)", SQL.identifier(self.rfm)))
 
     def stage_rfm(self, period_start, scored):
         """Stage the RFM scores ``scored`` (:func:`..analytics.rfm.score`) of
         the period starting ``period_start``, or of the profiles (``None``)."""
         frame = scored.copy()
         frame["period_start"] = period_start
-        names = ["partner_id", "period_start", *(name for name, _kind, _target in RFM_COLUMNS + RFM_PROFILE_FIGURES)]
+        names = ["partner_id", "period_start", *(name for name, _kind, _target in RFM_COLUMNS)]
         self.copy_rows(self.rfm, names, frame)
-        if period_start is None:
-            # the last as-of day of a run: the publication joins on it
-            self.cr.execute(SQL("CREATE INDEX ON %s (partner_id, period_start)", SQL.identifier(self.rfm)))
-            self.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.rfm)))
+        # the publication joins on it: statistics of what is staged so far
+        self.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.rfm)))
 
     def sync_rfm(self, periods, partners=None):
         """Write the staged RFM scores on the profiles and on the history rows
@@ -213,7 +215,7 @@ class Writer:
             (
                 "customer_abc_profile",
                 SQL("s.period_start IS NULL"),
-                RFM_COLUMNS + RFM_PROFILE_FIGURES,
+                RFM_PROFILE_COLUMNS,
             ),
             (
                 "customer_abc_history",
@@ -228,7 +230,7 @@ class Writer:
                 column = SQL.identifier("s", name)
                 if name == "monetary":
                     return SQL("%s::numeric / %s", column, self.settings.scale)
-                if kind == "int2":
+                if name == "frequency" or kind == "int2":
                     return SQL("COALESCE(%s, 0)", column)
                 return column
 
@@ -346,10 +348,12 @@ class Writer:
                 INSERT INTO customer_abc_history AS h
                        (company_id, partner_id, period_start, period_end, grade, previous_grade, grade_change,
                         amount, order_count, share_pct, cumulative_share_pct, rank, method, lifecycle, sync_hash,
-                        r_score, f_score, m_score, rfm_code, rfm_segment)
+                        rfm_recency_days, rfm_frequency, rfm_monetary, r_score, f_score, m_score, rfm_code,
+                        rfm_segment)
                 SELECT %(company)s, v.partner_id, v.period_start, v.period_end, v.grade, v.previous_grade,
                        v.grade_change, v.amount::numeric / %(scale)s, v.order_count, v.share_pct,
                        v.cumulative_share_pct, v.rank, %(method)s, v.lifecycle, v.sync_hash,
+                       s.recency_days, COALESCE(s.frequency, 0), s.monetary::numeric / %(scale)s,
                        COALESCE(s.r_score, 0), COALESCE(s.f_score, 0), COALESCE(s.m_score, 0), s.rfm_code, s.segment
                   FROM %(stage)s v
                   LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start = v.period_start
@@ -363,7 +367,9 @@ class Writer:
                        amount = EXCLUDED.amount, order_count = EXCLUDED.order_count,
                        share_pct = EXCLUDED.share_pct, cumulative_share_pct = EXCLUDED.cumulative_share_pct,
                        rank = EXCLUDED.rank, method = EXCLUDED.method, lifecycle = EXCLUDED.lifecycle,
-                       sync_hash = EXCLUDED.sync_hash, r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score,
+                       sync_hash = EXCLUDED.sync_hash, rfm_recency_days = EXCLUDED.rfm_recency_days,
+                       rfm_frequency = EXCLUDED.rfm_frequency, rfm_monetary = EXCLUDED.rfm_monetary,
+                       r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score,
                        m_score = EXCLUDED.m_score, rfm_code = EXCLUDED.rfm_code, rfm_segment = EXCLUDED.rfm_segment
                 """,
                 company=company,
@@ -457,11 +463,11 @@ class Writer:
         # name -> SQL value, for every column the job owns
         owned = {name: value(name, kind) for name, _type, kind in PROFILE_COLUMNS}
         owned.update({name: SQL.identifier("p", name) for name in PARTNER_COLUMNS})
-        for name, kind, target in RFM_COLUMNS + RFM_PROFILE_FIGURES:
+        for name, kind, target in RFM_PROFILE_COLUMNS:
             column = SQL.identifier("s", name)
             if name == "monetary":
                 column = SQL("%s::numeric / %s", column, settings.scale)
-            elif kind == "int2":
+            elif name == "frequency" or kind == "int2":
                 column = SQL("COALESCE(%s, 0)", column)
             owned[target] = column
         owned.update(

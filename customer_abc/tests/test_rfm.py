@@ -78,16 +78,19 @@ class TestRfm(CustomerAbcCase):
         # as of 2024-02-29 (from 2023-03-01): P6 is in, P1's March order is not; six buyers,
         # ties share a score and the extremes are pinned (analytics.rfm)
         cases = [
-            ("P1", "455", "loyal"),  # recency 9, 4 orders (tied with P2 for F and M)
-            ("P2", "555", "champions"),  # recency 5
-            ("P3", "333", "need_attention"),
-            ("P4", "333", "need_attention"),
-            ("P5", "211", "hibernating"),
-            ("P6", "111", "lost"),
+            # name, code, segment, recency days, orders, amount
+            ("P1", "455", "loyal", 9, 4, 4000.0),  # tied with P2 for F and M
+            ("P2", "555", "champions", 5, 4, 4000.0),
+            ("P3", "333", "need_attention", 45, 3, 3000.0),
+            ("P4", "333", "need_attention", 85, 2, 2000.0),
+            ("P5", "211", "hibernating", 285, 1, 1000.0),
+            ("P6", "111", "lost", 351, 1, 1000.0),
         ]
-        for name, code, segment in cases:
+        for name, code, segment, recency, frequency, monetary in cases:
             with self.subTest(name):
                 history = self._history(self.p[name], FEB)
+                self.assertEqual((history.rfm_recency_days, history.rfm_frequency), (recency, frequency))
+                self.assertAlmostEqual(history.rfm_monetary, monetary, places=2)
                 self.assertEqual(history.rfm_code, code)
                 self.assertEqual(history.rfm_segment, segment)
                 self.assertEqual(

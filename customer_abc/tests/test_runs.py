@@ -60,7 +60,7 @@ class TestRuns(CustomerAbcCase):
             SQL(
                 "SELECT partner_id, period_start, grade, previous_grade, grade_change, amount, order_count, "
                 "share_pct, cumulative_share_pct, rank, lifecycle, sync_hash, r_score, f_score, m_score, rfm_code, "
-                "rfm_segment FROM customer_abc_history "
+                "rfm_segment, rfm_recency_days, rfm_frequency, rfm_monetary FROM customer_abc_history "
                 "WHERE company_id = %s ORDER BY partner_id, period_start",
                 self.company.id,
             )
