@@ -18,7 +18,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .. import compat
-from ..analytics import cockpit, grading, lifecycle, periods, portrait
+from ..analytics import cockpit, grading, lifecycle, periods, portrait, rfm, rhythm
 from ..services import sql
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
@@ -59,6 +59,7 @@ PROFILE_SEGMENTS = {
     "frequency_surge": ([("frequency_trend", "=", "surge")], None),
     "frequency_plunge": ([("frequency_trend", "=", "plunge")], None),
     "overdue": ([("is_overdue", "=", True)], "overdue_amount"),
+    "late": ([("is_late", "=", True)], None),
 }
 HISTORY_SEGMENTS = {
     "grade_a": ([("grade", "=", "A")], "amount"),
@@ -107,6 +108,7 @@ class CustomerAbcCockpit(models.AbstractModel):
             ``"mine"`` (customers whose salesperson is the user)
         :return: JSON-ready dict: ``periods`` (newest first), ``period``,
             ``sections`` of tiles, ``grade_chart``, ``pareto``, ``matrix``,
+            ``rfm_grid`` (as of today, see :meth:`_cockpit_rfm_grid`),
             ``lifecycle_trend``, ``top_customers``, ``comparison``; ``empty``
             when nothing was graded yet.  Money in company currency.
         """
@@ -134,6 +136,7 @@ class CustomerAbcCockpit(models.AbstractModel):
                 "matrix": self._cockpit_matrix(
                     company, scope, period, latest, next((item for item in stored if item[0] < period[0]), None)
                 ),
+                "rfm_grid": self._cockpit_rfm_grid(company, scope),
                 "lifecycle_trend": self._cockpit_lifecycle_trend(company, scope, stored, period),
                 "top_customers": self._cockpit_top_customers(company, frame),
                 "comparison": self._comparison_figures(company, frame, None),
@@ -199,6 +202,33 @@ class CustomerAbcCockpit(models.AbstractModel):
 
     @api.model
     @api.readonly
+    def action_open_rfm_cell(self, r_score, f_score, scope="all"):
+        """The analysis list (profiles, as of today) of the customers in the
+        cell ``(r_score, f_score)`` of the cockpit's R x F grid, for
+        ``env.company`` and ``scope`` (``"mine"`` switches the list's "My
+        Customers" filter on, as the tiles do).
+
+        :param r_score: recency score, 1 to 5
+        :param f_score: frequency score, 1 to 5
+        :raise ValueError: for a score outside 1-5 (score 0 is not on the grid)
+        """
+        r_score, f_score = int(r_score), int(f_score)
+        if r_score not in rfm.SCORES or f_score not in rfm.SCORES:
+            raise ValueError(f"no R x F cell R{r_score} F{f_score}")
+        company = self.env.company
+        scope = self._cockpit_scope(scope)
+        segment = rfm.segment_grid()[(r_score, f_score)]
+        labels = self._cockpit_rfm_labels()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_abc.customer_abc_profile_action")
+        action["domain"] = [("company_id", "=", company.id), ("r_score", "=", r_score), ("f_score", "=", f_score)]
+        action["context"] = {"search_default_my_customers": 1} if scope == "mine" else {}
+        action["display_name"] = self.env._(
+            "R %(r_score)s · F %(f_score)s: %(segment)s", r_score=r_score, f_score=f_score, segment=labels[segment]
+        )
+        return action
+
+    @api.model
+    @api.readonly
     def action_open_portrait(self, partner_id):
         """Client action of the portrait of ``partner_id``'s commercial partner."""
         partner = self.env["res.partner"].browse(int(partner_id)).commercial_partner_id
@@ -218,7 +248,9 @@ class CustomerAbcCockpit(models.AbstractModel):
         company's timezone.  Preferences leave out reward, down-payment and
         section/note lines.
 
-        :return: JSON-ready dict: ``partner``, ``kpis``, ``monthly`` (24
+        :return: JSON-ready dict: ``partner``, ``kpis`` (with ``rfm`` and
+            ``next_order`` as of the last run, see :meth:`_portrait_rfm` and
+            :meth:`_portrait_next_order`), ``monthly`` (24
             months ending with the current one), ``weekdays`` (Monday first),
             ``products`` and ``categories`` (last 24 months), ``usual_items``
             (bought in at least 3 of the last 6 completed periods, not in the
@@ -397,6 +429,7 @@ class CustomerAbcCockpit(models.AbstractModel):
             "frequency_surge": env._("Order surge"),
             "frequency_plunge": env._("Order plunge"),
             "overdue": env._("Overdue customers"),
+            "late": env._("Late for usual order"),
         }
 
     def _cockpit_sections(self, today_figures, period_figures):
@@ -422,6 +455,7 @@ class CustomerAbcCockpit(models.AbstractModel):
             "frequency_surge": "success",
             "frequency_plunge": "danger",
             "overdue": "danger",
+            "late": "warning",
         }
 
         def tile(name, figures, share=False):
@@ -471,7 +505,14 @@ class CustomerAbcCockpit(models.AbstractModel):
                 "as_of_today": True,
                 "tiles": [
                     tile(name, today_figures)
-                    for name in ("amount_surge", "amount_plunge", "frequency_surge", "frequency_plunge", "overdue")
+                    for name in (
+                        "amount_surge",
+                        "amount_plunge",
+                        "frequency_surge",
+                        "frequency_plunge",
+                        "overdue",
+                        "late",
+                    )
                 ],
             },
         ]
@@ -608,6 +649,74 @@ class CustomerAbcCockpit(models.AbstractModel):
             "grades": grades,
             "rows": matrix_rows,
             "max_count": max((cell["count"] for row in matrix_rows for cell in row["cells"]), default=0),
+        }
+
+    def _cockpit_rfm_labels(self):
+        """``{segment key: label}`` of the RFM segments, in the user's language."""
+        field = self.env["customer.abc.profile"]._fields["rfm_segment"]
+        return dict(field._description_selection(self.env))
+
+    def _cockpit_rfm_grid(self, company, scope):
+        """Customers and their 12-month amount per cell of the R x F grid,
+        as of the last run (the profiles), in one grouped read.
+
+        :return: JSON-ready dict: ``rows`` (R 5 first), each ``{"r_score",
+            "cells"}`` with cells F 1 to F 5 ``{"r_score", "f_score",
+            "segment", "label", "count", "amount"}``; ``segments`` (legend, in
+            :data:`..analytics.rfm.SEGMENTS` order: ``key``, ``label``,
+            ``count``, ``amount``); ``customers`` and ``amount`` (the scored
+            customers); ``unscored`` (customers without an order in the last
+            12 months, score 0, not on the grid); ``max_count``.  Amounts are
+            ``rfm_monetary`` sums, company currency.
+        """
+        groups = self.env["customer.abc.profile"]._read_group(
+            self._cockpit_profile_domain(company, scope), ["r_score", "f_score"], ["__count", "rfm_monetary:sum"]
+        )
+        currency = company.currency_id
+        cells, unscored = {}, 0
+        for r_score, f_score, count, amount in groups:
+            if r_score in rfm.SCORES and f_score in rfm.SCORES:
+                cells[(r_score, f_score)] = (count, amount or 0.0)
+            else:
+                unscored += count
+        grid = rfm.segment_grid()
+        labels = self._cockpit_rfm_labels()
+        rows = [
+            {
+                "r_score": r_score,
+                "cells": [
+                    {
+                        "r_score": r_score,
+                        "f_score": f_score,
+                        "segment": grid[(r_score, f_score)],
+                        "label": labels.get(grid[(r_score, f_score)], ""),
+                        "count": cells.get((r_score, f_score), (0, 0.0))[0],
+                        "amount": currency.round(cells.get((r_score, f_score), (0, 0.0))[1]),
+                    }
+                    for f_score in rfm.SCORES
+                ],
+            }
+            for r_score in reversed(rfm.SCORES)
+        ]
+        segments = []
+        for key, _label in rfm.SEGMENTS:
+            owned = [cell for row in rows for cell in row["cells"] if cell["segment"] == key]
+            segments.append(
+                {
+                    "key": key,
+                    "label": labels.get(key, key),
+                    "count": sum(cell["count"] for cell in owned),
+                    "amount": currency.round(sum(cell["amount"] for cell in owned)),
+                }
+            )
+        return {
+            "scores": list(rfm.SCORES),
+            "rows": rows,
+            "segments": segments,
+            "customers": sum(count for count, _amount in cells.values()),
+            "amount": currency.round(sum(amount for _count, amount in cells.values())),
+            "unscored": unscored,
+            "max_count": max((count for count, _amount in cells.values()), default=0),
         }
 
     def _cockpit_lifecycle_trend(self, company, scope, stored, period):
@@ -885,6 +994,50 @@ class CustomerAbcCockpit(models.AbstractModel):
             else False,
             "receivable_amount": profile.receivable_amount if profile else 0.0,
             "overdue_amount": profile.overdue_amount if profile else 0.0,
+            "rfm": self._portrait_rfm(profile),
+            "next_order": self._portrait_next_order(profile),
+        }
+
+    def _portrait_rfm(self, profile):
+        """RFM of the profile, as of the last run: ``segment`` (key or
+        False), ``segment_label``, ``code`` ("545", "" without scores),
+        ``r_score``, ``f_score``, ``m_score`` (0: no order in 12 months),
+        ``frequency`` (orders in 12 months), ``monetary`` (their amount,
+        company currency)."""
+        segment = profile.rfm_segment if profile else False
+        return {
+            "segment": segment or False,
+            "segment_label": self._cockpit_rfm_labels().get(segment, "") if segment else "",
+            "code": (profile.rfm_code if profile else "") or "",
+            "r_score": profile.r_score if profile else 0,
+            "f_score": profile.f_score if profile else 0,
+            "m_score": profile.m_score if profile else 0,
+            "frequency": profile.rfm_frequency if profile else 0,
+            "monetary": profile.rfm_monetary if profile else 0.0,
+        }
+
+    def _portrait_next_order(self, profile):
+        """Next expected order, as of the last run, and the lateness today.
+
+        ``enough`` is False below :data:`..analytics.rhythm.MIN_ORDER_DAYS`
+        order days (or without an expected date); then the dates and gaps are
+        False.  Otherwise ``expected_date`` (ISO), ``median_gap_days``,
+        ``gap_p25_days``, ``gap_p75_days`` (days between order days),
+        ``days_late`` (negative while not due) and ``is_late`` (more than
+        ``tolerance_days`` past the expected date)."""
+        order_days = profile.order_day_count if profile else 0
+        enough = bool(profile) and order_days >= rhythm.MIN_ORDER_DAYS and bool(profile.expected_order_date)
+        return {
+            "enough": enough,
+            "order_day_count": order_days,
+            "min_order_days": rhythm.MIN_ORDER_DAYS,
+            "tolerance_days": self.env.company.abc_late_tolerance_days,
+            "expected_date": profile.expected_order_date.isoformat() if enough else False,
+            "median_gap_days": profile.median_gap_days if enough else False,
+            "gap_p25_days": profile.gap_p25_days if enough else False,
+            "gap_p75_days": profile.gap_p75_days if enough else False,
+            "days_late": profile.days_late if enough else False,
+            "is_late": profile.is_late if enough else False,
         }
 
     def _portrait_preferences(self, company, lines, key, limit):

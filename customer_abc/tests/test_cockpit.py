@@ -73,6 +73,76 @@ class CockpitFixtures:
         Profile.classify(today=TODAY)
         cls.customers = cls.alpha | cls.beta | cls.gamma | cls.delta | cls.epsilon | cls.eta | cls.theta | cls.zeta
 
+    @classmethod
+    def _rfm_fixtures(cls):
+        """RFM scores and next expected orders written on the profiles, as
+        the nightly run would (every other profile of the company: none).
+        Expected dates are relative to the real today, as the cockpit reads
+        them; the late tolerance is the default 7 days:
+
+        ======= ======= ======= =========== ================== =============
+        customer salesman R F M  12 months   segment            expected
+        ======= ======= ======= =========== ================== =============
+        Alpha   Own Rep 5 5 5   270,000     champions          today - 8 (late)
+        Beta    Own Rep 5 5 4   170,000     champions          today - 7 (not late)
+        Gamma   Boss    4 4 3   100,000     loyal              today - 30 (late)
+        Delta   Boss    3 3 4   125,000     need_attention     today + 5
+        Epsilon -       2 1 2   30,000      hibernating        -
+        Eta     Own Rep 1 1 1   8,000       lost               -
+        Theta   Boss    5 1 1   3,000       new                -
+        Zeta    -       0 0 0   -           (no order in 12 months)
+        ======= ======= ======= =========== ================== =============
+        """
+        Profile = cls.env["customer.abc.profile"].sudo()
+        profiles = Profile.search([("company_id", "=", cls.env.company.id)])
+        profiles.write(
+            {
+                "r_score": 0,
+                "f_score": 0,
+                "m_score": 0,
+                "rfm_code": False,
+                "rfm_segment": False,
+                "rfm_frequency": 0,
+                "rfm_monetary": 0.0,
+                "expected_order_date": False,
+                "order_day_count": 0,
+                "median_gap_days": 0.0,
+                "gap_p25_days": 0.0,
+                "gap_p75_days": 0.0,
+            }
+        )
+        today = cls.env.company._abc_today()
+        rows = [
+            (cls.alpha, 5, 5, 5, "champions", 12, 270000.0, -8),
+            (cls.beta, 5, 5, 4, "champions", 10, 170000.0, -7),
+            (cls.gamma, 4, 4, 3, "loyal", 6, 100000.0, -30),
+            (cls.delta, 3, 3, 4, "need_attention", 4, 125000.0, 5),
+            (cls.epsilon, 2, 1, 2, "hibernating", 1, 30000.0, None),
+            (cls.eta, 1, 1, 1, "lost", 1, 8000.0, None),
+            (cls.theta, 5, 1, 1, "new", 1, 3000.0, None),
+        ]
+        for partner, r_score, f_score, m_score, segment, frequency, monetary, expected in rows:
+            vals = {
+                "r_score": r_score,
+                "f_score": f_score,
+                "m_score": m_score,
+                "rfm_code": f"{r_score}{f_score}{m_score}",
+                "rfm_segment": segment,
+                "rfm_frequency": frequency,
+                "rfm_monetary": monetary,
+            }
+            if expected is not None:
+                vals.update(
+                    {
+                        "expected_order_date": today + timedelta(days=expected),
+                        "order_day_count": frequency,
+                        "median_gap_days": 30.0,
+                        "gap_p25_days": 26.0,
+                        "gap_p75_days": 35.0,
+                    }
+                )
+            profiles.filtered(lambda profile, partner=partner: profile.partner_id == partner).write(vals)
+
 
 def view_filters(env, xmlid):
     """``{filter name: domain}`` of a search view, evaluated for ``env``'s user."""
@@ -157,6 +227,10 @@ class TestCockpit(CockpitFixtures, CustomerAbcCase):
                 "frequency_surge": 1,
                 "frequency_plunge": 1,
                 "overdue": 1,
+                # hand-checked in test_cockpit_rfm: the expected dates depend on the real today
+                "late": self.env["customer.abc.profile"].search_count(
+                    [("company_id", "=", self.company.id), ("is_late", "=", True)]
+                ),
             },
         )
         tiles = self._tiles(data)

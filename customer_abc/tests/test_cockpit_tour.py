@@ -13,6 +13,7 @@ class TestCockpitTour(AbcHelpers, CockpitFixtures, HttpCase):
         super().setUpClass()
         cls._abc_fixtures()
         cls._cockpit_fixtures()
+        cls._rfm_fixtures()
 
     def test_cockpit_tiles_matrix_period_and_portrait(self):
         self.start_tour("/odoo/customer-cockpit", "customer_abc_cockpit_tour", login="admin")

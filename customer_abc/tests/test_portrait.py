@@ -285,3 +285,86 @@ class TestPortrait(CustomerAbcCase):
         with freeze_time("2024-03-25 06:00:00"):
             kpis = self.env["customer.abc.cockpit"].get_portrait_data(self.customer.id)["kpis"]
         self.assertEqual(kpis["days_since_last_order"], (date(2024, 3, 25) - date(2024, 3, 4)).days)
+
+    # ------------------------------------------------------------
+    # RFM and next expected order (as of the last run, from the profile)
+    # ------------------------------------------------------------
+
+    def _write_profile(self, **vals):
+        self._profile(self.customer).sudo().write(
+            {
+                "r_score": 4,
+                "f_score": 5,
+                "m_score": 3,
+                "rfm_code": "453",
+                "rfm_segment": "loyal",
+                "rfm_frequency": 8,
+                "rfm_monetary": 1950.0,
+                "order_day_count": 8,
+                "median_gap_days": 28.0,
+                "gap_p25_days": 27.5,
+                "gap_p75_days": 29.5,
+                "expected_order_date": date(2024, 4, 1),
+                **vals,
+            }
+        )
+
+    def test_rfm_of_the_profile(self):
+        self._write_profile()
+        rfm = self._portrait()["kpis"]["rfm"]
+        self.assertEqual(
+            rfm,
+            {
+                "segment": "loyal",
+                "segment_label": "Loyal",
+                "code": "453",
+                "r_score": 4,
+                "f_score": 5,
+                "m_score": 3,
+                "frequency": 8,
+                "monetary": 1950.0,
+            },
+        )
+        self._write_profile(r_score=0, f_score=0, m_score=0, rfm_code=False, rfm_segment=False)
+        rfm = self._portrait()["kpis"]["rfm"]
+        self.assertEqual((rfm["segment"], rfm["segment_label"], rfm["code"], rfm["r_score"]), (False, "", "", 0))
+
+    def test_next_expected_order(self):
+        self._write_profile()
+        # today 2024-03-15 (Shanghai), expected 2024-04-01: due in 17 days
+        nxt = self._portrait()["kpis"]["next_order"]
+        self.assertEqual(
+            nxt,
+            {
+                "enough": True,
+                "order_day_count": 8,
+                "min_order_days": 3,
+                "tolerance_days": 7,
+                "expected_date": "2024-04-01",
+                "median_gap_days": 28.0,
+                "gap_p25_days": 27.5,
+                "gap_p75_days": 29.5,
+                "days_late": -17,
+                "is_late": False,
+            },
+        )
+        for expected, days_late, is_late in (
+            (date(2024, 3, 8), 7, False),  # exactly at the tolerance: not late
+            (date(2024, 3, 7), 8, True),
+        ):
+            with self.subTest(expected=expected):
+                self._write_profile(expected_order_date=expected)
+                nxt = self._portrait()["kpis"]["next_order"]
+                self.assertEqual((nxt["days_late"], nxt["is_late"]), (days_late, is_late))
+
+    def test_next_expected_order_needs_three_order_days(self):
+        self._write_profile(order_day_count=2, expected_order_date=False, gap_p25_days=0.0, gap_p75_days=0.0)
+        nxt = self._portrait()["kpis"]["next_order"]
+        self.assertFalse(nxt["enough"])
+        self.assertEqual(nxt["order_day_count"], 2)
+        self.assertFalse(nxt["expected_date"])
+        self.assertFalse(nxt["is_late"])
+        newcomer = self._portrait(self._customer("Newcomer"))["kpis"]
+        self.assertFalse(newcomer["next_order"]["enough"])
+        self.assertEqual(newcomer["next_order"]["order_day_count"], 0)
+        self.assertFalse(newcomer["rfm"]["segment"])

@@ -11,6 +11,8 @@ import {
     GRADE_BADGES,
     GRADE_COLORS,
     LIFECYCLE_COLORS,
+    RFM_COLORS,
+    hexToRgba,
     money,
     percent,
     periodLabel,
@@ -115,6 +117,28 @@ export class CustomerAbcCockpit extends Component {
         }
         const alpha = 0.12 + (0.5 * cell.count) / max;
         return `background-color: rgba(113, 75, 103, ${alpha.toFixed(2)});`;
+    }
+
+    /** A grid cell in its segment's colour, deeper with more customers. */
+    rfmCellStyle(cell) {
+        const max = this.state.data.rfm_grid.max_count;
+        const alpha = cell.count && max ? 0.2 + (0.35 * cell.count) / max : 0.07;
+        return `background-color: ${hexToRgba(RFM_COLORS[cell.segment], alpha)};`;
+    }
+
+    rfmSwatchStyle(segment) {
+        return `width: 0.9rem; height: 0.9rem; background-color: ${hexToRgba(RFM_COLORS[segment], 0.6)};`;
+    }
+
+    get rfmCaption() {
+        const grid = this.state.data.rfm_grid;
+        if (!grid.customers && !grid.unscored) {
+            return _t("No customer to score yet.");
+        }
+        return _t(
+            "%(count)s customers with an RFM score; %(unscored)s without an order in the last 12 months are not on the grid.",
+            { count: grid.customers, unscored: grid.unscored }
+        );
     }
 
     buildCharts(data) {
@@ -247,6 +271,16 @@ export class CustomerAbcCockpit extends Component {
             previous_grade: row.previous_grade,
             grade: cell.grade,
         });
+    }
+
+    async openRfmCell(cell) {
+        const action = await this.orm.call(
+            "customer.abc.cockpit",
+            "action_open_rfm_cell",
+            [cell.r_score, cell.f_score],
+            { scope: this.state.scope }
+        );
+        await this.action.doAction(action);
     }
 
     async openPortrait(partnerId) {

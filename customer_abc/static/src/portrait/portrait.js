@@ -8,7 +8,9 @@ import { AbcChart } from "../abc_chart/abc_chart";
 import {
     GRADE_BADGES,
     GRADE_COLORS,
+    RFM_COLORS,
     dateLabel,
+    hexToRgba,
     monthLabel,
     money,
     number,
@@ -103,6 +105,52 @@ export class CustomerAbcPortrait extends Component {
                 current: periodLabel(usual.current),
             }
         );
+    }
+
+    get rhythmSentence() {
+        const next = this.state.data.kpis.next_order;
+        return _t("Orders every %(median)s days (middle half: %(p25)s–%(p75)s days).", {
+            median: number(next.median_gap_days, 0),
+            p25: number(next.gap_p25_days, 0),
+            p75: number(next.gap_p75_days, 0),
+        });
+    }
+
+    /** "Late by N days" past the tolerance, else when it is due. */
+    get dueLabel() {
+        const next = this.state.data.kpis.next_order;
+        const days = next.days_late;
+        if (next.is_late) {
+            return days === 1 ? _t("Late by 1 day") : _t("Late by %(days)s days", { days });
+        }
+        if (days < 0) {
+            return -days === 1 ? _t("In 1 day") : _t("In %(days)s days", { days: -days });
+        }
+        return _t("Due, within the tolerance of %(days)s days", { days: next.tolerance_days });
+    }
+
+    get notEnoughSentence() {
+        return _t("Not enough orders to tell (fewer than %(min)s order days).", {
+            min: this.state.data.kpis.next_order.min_order_days,
+        });
+    }
+
+    get rfmSentence() {
+        const rfm = this.state.data.kpis.rfm;
+        return _t(
+            "Recency %(r)s, frequency %(f)s, monetary %(m)s (5 = best): %(orders)s orders for %(amount)s.",
+            {
+                r: rfm.r_score,
+                f: rfm.f_score,
+                m: rfm.m_score,
+                orders: rfm.frequency,
+                amount: this.money(rfm.monetary),
+            }
+        );
+    }
+
+    get rfmBadgeStyle() {
+        return `background-color: ${hexToRgba(RFM_COLORS[this.state.data.kpis.rfm.segment], 0.35)};`;
     }
 
     get location() {

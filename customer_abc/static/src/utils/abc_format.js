@@ -12,6 +12,20 @@ export const LIFECYCLE_COLORS = {
     at_risk: "#f0ad4e",
     churned: "#dc3545",
 };
+/** Colours of the RFM segments (analytics/rfm.py SEGMENTS): greens for the best, reds at risk, greys asleep. */
+export const RFM_COLORS = {
+    champions: "#1e7e34",
+    loyal: "#28a745",
+    potential_loyalist: "#20c997",
+    new: "#17a2b8",
+    promising: "#5bc0de",
+    need_attention: "#f0ad4e",
+    about_to_sleep: "#fd7e14",
+    at_risk: "#dc3545",
+    cant_lose: "#a71d2a",
+    hibernating: "#6c757d",
+    lost: "#343a40",
+};
 export const GRADE_BADGES = { A: "text-bg-success", B: "text-bg-info", C: "text-bg-warning", D: "text-bg-danger" };
 
 export function money(value, currencyId, humanReadable = false) {
@@ -50,4 +64,11 @@ export function dateLabel(isoDate) {
 /** Localised weekday names, Monday first. */
 export function weekdayLabels() {
     return luxon.Info.weekdays("short");
+}
+
+/** "rgba(r, g, b, alpha)" of a "#rrggbb" colour (grey when unknown). */
+export function hexToRgba(hex, alpha) {
+    const value = /^#[0-9a-f]{6}$/i.test(hex || "") ? hex : "#adb5bd";
+    const [r, g, b] = [1, 3, 5].map((index) => parseInt(value.slice(index, index + 2), 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(2)})`;
 }

@@ -77,6 +77,52 @@ registry.category("web_tour.tours").add("customer_abc_cockpit_tour", {
             run: "click",
         },
         {
+            content: "the R x F grid: two champions in R 5 F 5, Zeta without a score in the caption",
+            trigger: ".o_abc_rfm_cell[data-r='5'][data-f='5'][data-segment=champions] .o_abc_rfm_count:contains(2)",
+        },
+        {
+            trigger: ".o_abc_rfm_cell[data-r='5'][data-f='5'] .o_abc_rfm_label:contains(Champions)",
+        },
+        {
+            trigger: ".o_abc_rfm_caption:contains(7 customers with an RFM score; 1 without)",
+        },
+        {
+            trigger: ".o_abc_rfm_legend tr[data-segment=loyal]:contains(Loyal)",
+        },
+        {
+            content: "open the champions",
+            trigger: ".o_abc_rfm_cell[data-r='5'][data-f='5']",
+            run: "click",
+        },
+        listCount(2, ["Alpha", "Beta"]),
+        {
+            trigger: ".o_breadcrumb:contains(Champions)",
+        },
+        {
+            trigger: ".o_back_button",
+            run: "click",
+        },
+        {
+            content: "an empty cell opens nothing",
+            trigger: ".o_abc_rfm_cell[data-r='1'][data-f='5']:not([role=button]) .o_abc_rfm_count:contains(0)",
+        },
+        {
+            content: "two customers are late for their usual order (Beta, exactly at the tolerance, is not)",
+            trigger: ".o_abc_tile[data-segment=late] .o_abc_tile_count:contains(2)",
+        },
+        {
+            trigger: ".o_abc_tile[data-segment=late]",
+            run: "click",
+        },
+        {
+            trigger: ".o_searchview_facet:contains(Late for usual order)",
+        },
+        listCount(2, ["Alpha", "Gamma"]),
+        {
+            trigger: ".o_back_button",
+            run: "click",
+        },
+        {
             content: "pick January 2024",
             trigger: ".o_abc_period_select",
             run: "select 2024-01-01",
@@ -127,6 +173,17 @@ registry.category("web_tour.tours").add("customer_abc_portrait_tour", {
         },
         {
             trigger: ".o_breadcrumb:contains(Alpha)",
+        },
+        {
+            content: "Alpha's RFM segment and code",
+            trigger: ".o_abc_portrait_rfm[data-segment=champions]:contains(555)",
+        },
+        {
+            content: "Alpha's next order was expected 8 days ago: late (tolerance 7 days)",
+            trigger: ".o_abc_portrait_next_order .o_abc_late:contains(8)",
+        },
+        {
+            trigger: ".o_abc_portrait_next_order .o_abc_rhythm:contains(30)",
         },
         chartDrawn("monthly"),
         chartDrawn("weekdays"),
