@@ -1,16 +1,21 @@
 import logging
+import math
 from datetime import timedelta
 
+import pandas as pd
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..analytics import uplift
 from ..services import reader, sql
 from .customer_abc_history import GRADE_SELECTION
 
 _logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "sales_team.group_sale_manager"
 
 ACTION_KINDS = [
     ("visit", "Visit"),
@@ -22,6 +27,24 @@ ACTION_STATES = [
     ("won", "Won back"),
     ("lost", "Not won back"),
 ]
+#: treated customers got the action; held-out ones (the control group) were
+#: drawn by :func:`..analytics.uplift.holdout` and got nothing
+ACTION_GROUPS = [
+    ("treated", "Treated"),
+    ("held_out", "Held out"),
+]
+#: the playbooks that draw a control group (a visit logged by hand has none)
+CONTROLLED_SOURCES = ("followup", "coupon")
+
+
+def _json_value(value):
+    """A cell of the uplift table as plain JSON: NaN (a figure of an empty
+    group) -> None, numpy scalars -> Python numbers."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 class CustomerAbcAction(models.Model):
@@ -30,7 +53,10 @@ class CustomerAbcAction(models.Model):
     within the win-back window, and how much.
 
     Rows are created by the playbook; their outcome is (re)computed in bulk
-    by the daily classification (:meth:`_abc_evaluate`).
+    by the daily classification (:meth:`_abc_evaluate`).  A *held-out* row
+    records a customer who qualified for the action but was drawn into the
+    control group and got nothing: its outcome is measured the same way, so
+    that :meth:`get_uplift_data` can tell what the action itself changed.
     """
 
     _name = "customer.abc.action"
@@ -76,12 +102,120 @@ class CustomerAbcAction(models.Model):
     first_order_date = fields.Date(string="First Order After", readonly=True)
     coupon_redeemed = fields.Integer(string="Coupons Redeemed", readonly=True, help="1 when the coupon was used.")
     actions_count = fields.Integer(string="Actions Taken", default=1, readonly=True)
+    group = fields.Selection(
+        ACTION_GROUPS,
+        default="treated",
+        required=True,
+        readonly=True,
+        help="Treated: the customer got the action. Held out: the customer qualified but was drawn into the "
+        "control group and got nothing; the outcome is measured the same way, for comparison.",
+    )
+    holdout_pct = fields.Float(
+        string="Control Group (%)",
+        digits=(5, 2),
+        readonly=True,
+        help="Share of the qualifying customers held out when this action was decided; 0: no control group was "
+        "drawn, and the action is left out of the uplift.",
+    )
 
     def write(self, vals):
         """Playbook results are measured by the job, never typed in."""
         if not self.env.su:
             raise AccessError(self.env._("Playbook results are written by the playbook and the classification only."))
         return super().write(vals)
+
+    # ------------------------------------------------------------
+    # RESULTS: treated against held out
+    # ------------------------------------------------------------
+
+    @api.model
+    @api.readonly
+    def get_uplift_data(self):
+        """What the playbook changed, for ``env.company``, sales managers only:
+        per kind of action and previous grade, treated against held-out
+        customers (see :func:`..analytics.uplift.uplift_table`), counting the
+        follow-ups and coupons decided with a control group (``holdout_pct``
+        > 0: treated customers of a run without one have no comparison)
+        whose win-back window has closed (the outcome of a running window is
+        not known yet).
+
+        :return: JSON-ready dict: ``currency_id``, ``company`` (name),
+            ``holdout_pct`` (the company's share), ``min_outcomes``,
+            ``running`` (actions whose window is still open) and ``rows``:
+            one dict per row of the table, money in company currency (no
+            longer minor units), ``None`` for a figure that needs an empty
+            group, plus ``kind_label``, ``grade_label`` and ``verdict``
+            (``more`` / ``fewer`` / ``unclear`` / ``not_enough``) with its
+            ``verdict_label``, all translated
+        :raise AccessError: for a user who is not a sales manager
+        """
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only sales managers may see the uplift of the playbook."))
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        domain = [("company_id", "=", company.id), ("source", "in", CONTROLLED_SOURCES), ("holdout_pct", ">", 0)]
+        frame = self._uplift_frame(company, [*domain, ("window_end", "<", today)])
+        scale = 10**company.currency_id.decimal_places
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        rows = []
+        for record in uplift.uplift_table(frame).to_dict("records"):
+            row = {key: _json_value(value) for key, value in record.items()}
+            for key in ("treated_amount", "held_out_amount"):
+                row[key] = row[key] / scale
+            for key in ("treated_amount_per_customer", "held_out_amount_per_customer", "amount_uplift_per_customer"):
+                row[key] = None if row[key] is None else row[key] / scale
+            row["enough"] = bool(row["enough"])
+            row["is_total"] = bool(row["is_total"])
+            row["kind_label"] = kinds.get(row["kind"], row["kind"])
+            row["grade_label"] = self._uplift_grade_label(row)
+            row["verdict"], row["verdict_label"] = self._uplift_verdict(row)
+            rows.append(row)
+        return {
+            "currency_id": company.currency_id.id,
+            "company": company.name,
+            "holdout_pct": company.abc_holdout_pct,
+            "min_outcomes": uplift.MIN_OUTCOMES,
+            "running": self.search_count([*domain, ("window_end", ">=", today)]),
+            "rows": rows,
+        }
+
+    def _uplift_frame(self, company, domain):
+        """The frame :func:`..analytics.uplift.uplift_table` reads: one row
+        per action of ``domain`` the user may read (kind, previous grade,
+        group, won back, amount won back in minor units), in one query."""
+        query = self._search(domain)
+        scale = 10**company.currency_id.decimal_places
+
+        def column(fname):
+            return self._field_to_sql(query.table, fname, query)  # flushes the field before the query
+
+        rows = self.env.execute_query(
+            query.select(
+                column("kind"),
+                column("previous_grade"),
+                column("group"),
+                SQL("COALESCE(%s, 0)", column("won_back")),
+                SQL("ROUND(COALESCE(%s, 0) * %s)::bigint", column("won_amount"), scale),
+            )
+        )
+        return pd.DataFrame(rows, columns=["kind", "previous_grade", "group", "won_back", "won_amount"])
+
+    def _uplift_grade_label(self, row):
+        if row["is_total"]:
+            return self.env._("All grades")
+        if not row["previous_grade"]:
+            return self.env._("No previous grade")
+        return self.env._("Was %(grade)s", grade=row["previous_grade"])
+
+    def _uplift_verdict(self, row):
+        """``(key, label)``: what the 95 % interval of the uplift says."""
+        if not row["enough"]:
+            return "not_enough", self.env._("Not enough customers to conclude")
+        if row["ci_low_pp"] > 0:
+            return "more", self.env._("Wins back more customers")
+        if row["ci_high_pp"] < 0:
+            return "fewer", self.env._("Wins back fewer customers")
+        return "unclear", self.env._("No clear difference")
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -197,7 +331,11 @@ class CustomerAbcAction(models.Model):
         run read) limits the candidates: nothing changed for the others since
         the last run.  ``replica`` (see :meth:`_abc_evaluate`) reads the
         customers' last orders for their team leaders on the read replica.
-        Returns the count."""
+
+        Of the customers who qualify, ``company.abc_holdout_pct`` % are held
+        out (see :meth:`_followup_holdouts`): they get no activity and are
+        recorded as held-out rows of the same kind, window and period, which
+        also locks them for the period.  Returns the count of activities."""
         if not company.abc_followup:
             return 0
         start = settings.period_bounds[0]
@@ -247,9 +385,14 @@ class CustomerAbcAction(models.Model):
             if not user_id:
                 unassigned += 1
             elif (partner_id, kind.id) not in open_pairs:
-                todo.append((profile_id, kind, user_id))
-        activities = self._abc_create_followups(company, todo, settings)
+                todo.append((profile_id, kind, user_id, partner_id))
+        held = self._followup_holdouts(company, [row[3] for row in todo], start)
+        treated = [row[:3] for row in todo if row[3] not in held]
+        held_out = [row[:3] for row in todo if row[3] in held]
+        activities = self._abc_create_followups(company, treated, settings)
+        self._log_followup_holdouts(company, held_out, settings)
         if todo:
+            # held-out customers are locked for the period too: a rerun never re-draws them
             self.env.cr.execute(
                 SQL(
                     "UPDATE customer_abc_profile SET followup_period_start = %s WHERE id = ANY(%s)",
@@ -266,13 +409,29 @@ class CustomerAbcAction(models.Model):
             )
         return len(activities)
 
+    @api.model
+    def _followup_holdouts(self, company, partner_ids, period_start):
+        """The ``partner_ids`` held out of the follow-ups of the period
+        starting on ``period_start`` (a set): ``company.abc_holdout_pct`` %
+        of them, drawn by :func:`..analytics.uplift.holdouts` with the
+        period start in ISO form (``"2024-02-01"``) as period key, so the
+        draw depends on company, customer and period only, never on the
+        order or the number of the candidates."""
+        share = company.abc_holdout_pct
+        if not partner_ids or not share:
+            return set()
+        frame = pd.DataFrame(
+            {"company_id": company.id, "partner_id": partner_ids, "period_key": period_start.isoformat()}
+        )
+        drawn = uplift.holdouts(frame, share)
+        return set(frame.loc[drawn, "partner_id"].tolist())
+
     def _abc_create_followups(self, company, todo, settings):
         """Create the follow-up activities ``todo`` ((profile id, activity
         type, user id)) with their playbook rows, in bulk and without
         notification e-mails (a nightly job must not flood inboxes)."""
         if not todo:
             return self.env["mail.activity"]
-        visit = self.env.ref("customer_abc.mail_activity_type_visit")
         model_id = self.env["ir.model"]._get_id("res.partner")
         profiles = self.env["customer.abc.profile"].browse([profile_id for profile_id, _kind, _user in todo])
         users = self.env["res.users"].browse({user_id for _profile, _kind, user_id in todo})
@@ -292,24 +451,45 @@ class CustomerAbcAction(models.Model):
                     "automated": True,
                 }
             )
-            action_vals.append(
-                {
-                    "company_id": company.id,
-                    "partner_id": profile.partner_id.id,
-                    "kind": "visit" if kind == visit else "call",
-                    "source": "followup",
-                    "date": settings.today,
-                    "user_id": user_id,
-                    "previous_grade": profile.previous_grade,
-                    "grade": "D",
-                    "period_start": settings.period_bounds[0],
-                }
-            )
+            action_vals.append(self._prepare_followup_values(company, profile, kind, user_id, settings))
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
         for vals, activity in zip(action_vals, activities, strict=True):
             vals["activity_id"] = activity.id
         self._abc_log(action_vals)
         return activities
+
+    def _log_followup_holdouts(self, company, todo, settings):
+        """Record the held-out customers ``todo`` ((profile id, activity type,
+        user id)) as held-out playbook rows of the follow-up they would have
+        got: no activity, no notification, the same win-back window."""
+        if not todo:
+            return self.browse()
+        profiles = self.env["customer.abc.profile"].browse([profile_id for profile_id, _kind, _user in todo])
+        return self._abc_log(
+            [
+                self._prepare_followup_values(company, profile, kind, user_id, settings, group="held_out")
+                for profile, (_profile_id, kind, user_id) in zip(profiles, todo, strict=True)
+            ]
+        )
+
+    def _prepare_followup_values(self, company, profile, kind, user_id, settings, group="treated"):
+        """Values of the playbook row of a follow-up of ``profile`` (``kind``
+        an activity type, the visit or the call), drawn with the company's
+        control group share."""
+        visit = self.env.ref("customer_abc.mail_activity_type_visit")
+        return {
+            "company_id": company.id,
+            "partner_id": profile.partner_id.id,
+            "kind": "visit" if kind == visit else "call",
+            "source": "followup",
+            "group": group,
+            "date": settings.today,
+            "user_id": user_id,
+            "previous_grade": profile.previous_grade,
+            "grade": "D",
+            "period_start": settings.period_bounds[0],
+            "holdout_pct": company.abc_holdout_pct,
+        }
 
     def _abc_team_leaders(self, company, partner_ids, replica=None):
         """``{partner_id: user id}``: the leader of the sales team of each

@@ -12,6 +12,7 @@ from . import test_settings
 from . import test_access
 from . import test_playbook
 from . import test_coupon_wizard
+from . import test_playbook_holdout
 from . import test_cockpit
 from . import test_cockpit_rfm
 from . import test_portrait

@@ -1,11 +1,14 @@
 from datetime import timedelta
 
+import pandas as pd
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.rendering_tools import parse_inline_template, render_inline_template
 
 from .. import compat
+from ..analytics import uplift
 
 ALL_DOCUMENTS_GROUP = "sales_team.group_sale_salesman_all_leads"
 COUPON_MODEL = "loyalty.card"
@@ -22,6 +25,17 @@ class CustomerAbcCouponWizard(models.TransientModel):
     Odoo's SMS queue sends them once the transaction is committed, so no
     customer ever gets a code whose coupon was rolled back; a failed SMS
     never removes its coupon.
+
+    With ``holdout``, ``holdout_pct`` % of the customers who would receive a
+    coupon are held out as a control group: no coupon, no SMS, a held-out
+    coupon row in the playbook results (same win-back window), so that the
+    uplift screen compares them with the customers who got one.  The draw is
+    :func:`..analytics.uplift.holdout` with the period key
+    ``"coupon:<YYYY-MM>"``, the month of the issue day: the same customer is
+    drawn the same way by every wizard of that month (and independently of
+    the follow-ups' draw, whose key is the period start).  A held-out
+    customer counts as having had a coupon for the cooldown, so that a
+    second wizard does not give him one while he is measured.
     """
 
     _name = "customer.abc.coupon.wizard"
@@ -49,6 +63,17 @@ class CustomerAbcCouponWizard(models.TransientModel):
         string="Message", compute="_compute_sms_preview", help="The SMS of the first customer, as it will be sent."
     )
     cooldown_days = fields.Integer(related="company_id.abc_coupon_cooldown_days")
+    holdout = fields.Boolean(
+        string="Hold Out a Control Group",
+        help="Give no coupon to a share of the customers, drawn at random but reproducibly, and compare how many "
+        "of them come back with the customers who got one (Playbook Results > Control Group Uplift).",
+    )
+    holdout_pct = fields.Float(
+        string="Control Group (%)",
+        digits=(5, 2),
+        default=lambda self: self.env.company.abc_holdout_pct or 10.0,
+        help="Share of the customers who would receive a coupon that get none.",
+    )
 
     # one-click program
     new_program_name = fields.Char(string="Program Name", default=lambda self: self.env._("Win-back coupon"))
@@ -67,6 +92,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
     )
     send_count = fields.Integer(compute="_compute_counts")
     skip_count = fields.Integer(compute="_compute_counts")
+    holdout_count = fields.Integer(compute="_compute_counts")
     sent_count = fields.Integer(compute="_compute_counts")
     failed_count = fields.Integer(compute="_compute_counts")
 
@@ -127,7 +153,18 @@ class CustomerAbcCouponWizard(models.TransientModel):
                     )
                 )
 
-    @api.depends("partner_ids", "program_id", "company_id")
+    @api.constrains("holdout", "holdout_pct")
+    def _check_holdout_pct(self):
+        for wizard in self:
+            if wizard.holdout and not 0 < wizard.holdout_pct <= 50:
+                raise ValidationError(
+                    self.env._(
+                        "The control group (%(pct)s %%) must be more than 0 and at most 50 %% of the customers.",
+                        pct=wizard.holdout_pct,
+                    )
+                )
+
+    @api.depends("partner_ids", "program_id", "company_id", "holdout", "holdout_pct")
     def _compute_line_ids(self):
         for wizard in self:
             if wizard.state != "preview":
@@ -167,6 +204,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
             statuses = wizard.line_ids.mapped("status")
             wizard.send_count = statuses.count("send")
             wizard.skip_count = statuses.count("skip")
+            wizard.holdout_count = statuses.count("held_out")
             wizard.sent_count = statuses.count("sent")
             wizard.failed_count = statuses.count("failed")
 
@@ -235,6 +273,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
         self._lock_customers(self._customers())
         checks = self._check_partners()
         receivers = [check for check in checks if check["status"] == "send"]
+        held_out = [check for check in checks if check["status"] == "held_out"]
         self._touch_profiles([check["partner_id"] for check in receivers])
         cards = self._create_cards(receivers)
         sms_by_partner = self._queue_sms(cards, receivers)
@@ -260,6 +299,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
             lines.append(line)
         self.line_ids = [Command.clear()] + [Command.create(line) for line in lines]
         self._log_actions(cards)
+        self._log_holdouts(held_out)
         return self._reopen()
 
     def _check_issue(self):
@@ -324,10 +364,12 @@ class CustomerAbcCouponWizard(models.TransientModel):
         (the record rules of the customer's profile: his own and unassigned
         customers for "own documents only"), not an internal user's or a
         company's own contact, with a valid number that is not blacklisted
-        and no coupon within the cooldown."""
+        and no coupon within the cooldown.  With ``holdout``, the drawn
+        customers among those are ``held_out`` instead of ``send``."""
         self.ensure_one()
         partners = self._customers()
         last_coupons = self._last_coupon_dates(partners)
+        last_holdouts = self._last_holdout_dates(partners)
         refused = self._partners_refused(partners)
         cooldown = self.company_id.abc_coupon_cooldown_days
         today = fields.Date.context_today(self)
@@ -336,6 +378,7 @@ class CustomerAbcCouponWizard(models.TransientModel):
             number = compat.partner_number(partner)
             check = {"partner_id": partner.id, "number": number or False, "status": "skip", "reason": False}
             last = last_coupons.get(partner.id)
+            last_held = last_holdouts.get(partner.id)
             if partner.id in refused:
                 check["reason"] = refused[partner.id]
             elif not number:
@@ -356,11 +399,42 @@ class CustomerAbcCouponWizard(models.TransientModel):
                 check["reason"] = self.env._(
                     "Got a coupon on %(date)s (cooldown: %(days)s days)", date=last, days=cooldown
                 )
+            elif cooldown and last_held and (today - last_held).days < cooldown:
+                check["reason"] = self.env._(
+                    "Held out of the coupons on %(date)s (cooldown: %(days)s days)", date=last_held, days=cooldown
+                )
             else:
                 check["status"] = "send"
                 check["number"] = self._valid_number(partner, number)
             checks.append(check)
+        self._mark_holdouts(checks)
         return checks
+
+    def _holdout_period_key(self):
+        """The period key of the coupons' draw: ``"coupon:"`` and the month
+        of today (the issue day) in the user's timezone."""
+        return f"coupon:{fields.Date.context_today(self):%Y-%m}"
+
+    def _mark_holdouts(self, checks):
+        """Turn the drawn customers among the ``send`` ``checks`` into
+        ``held_out`` ones (no coupon, no SMS), in place."""
+        if not self.holdout:
+            return
+        receivers = [check for check in checks if check["status"] == "send"]
+        if not receivers:
+            return
+        frame = pd.DataFrame(
+            {
+                "company_id": self.company_id.id,
+                "partner_id": [check["partner_id"] for check in receivers],
+                "period_key": self._holdout_period_key(),
+            }
+        )
+        reason = self.env._("Held out: control group of %(pct)s %%, no coupon and no SMS", pct=f"{self.holdout_pct:g}")
+        for check, drawn in zip(receivers, uplift.holdouts(frame, self.holdout_pct).tolist(), strict=True):
+            if drawn:
+                check["status"] = "held_out"
+                check["reason"] = reason
 
     def _customers(self):
         """The commercial partners of the selected contacts, as far as the
@@ -446,6 +520,26 @@ class CustomerAbcCouponWizard(models.TransientModel):
         )
         return {partner.id: fields.Date.context_today(self, timestamp=created) for partner, created in groups}
 
+    def _last_holdout_dates(self, partners):
+        """Day of the last coupon draw of the company that held each customer out."""
+        if not partners:
+            return {}
+        groups = (
+            self.env["customer.abc.action"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("partner_id", "in", partners.ids),
+                    ("kind", "=", "coupon"),
+                    ("group", "=", "held_out"),
+                ],
+                ["partner_id"],
+                ["date:max"],
+            )
+        )
+        return {partner.id: day for partner, day in groups}
+
     def _touch_profiles(self, partner_ids):
         """Stamp today's date as the last coupon date of the customers'
         profiles in the wizard's company (the nightly run recomputes it from
@@ -514,26 +608,46 @@ class CustomerAbcCouponWizard(models.TransientModel):
         return {record.partner_id.id: record for record in sms}
 
     def _log_actions(self, cards):
-        today = fields.Date.context_today(self)
-        grades = {
-            profile.partner_id.id: profile.grade
+        """Record the coupons issued as treated coupon rows."""
+        self._log_coupon_rows(
+            [(card.partner_id.id, card.id) for card in cards], "treated", self.holdout_pct if self.holdout else 0.0
+        )
+
+    def _log_holdouts(self, checks):
+        """Record the held-out customers of ``checks`` as held-out coupon rows
+        (no coupon; the same win-back window as the coupons issued)."""
+        self._log_coupon_rows([(check["partner_id"], False) for check in checks], "held_out", self.holdout_pct)
+
+    def _log_coupon_rows(self, pairs, group, holdout_pct):
+        """Playbook rows of ``pairs`` ((partner id, coupon id or False)) of
+        ``group``, with the grade and previous grade of each customer's
+        profile in the wizard's company."""
+        if not pairs:
+            return
+        profiles = {
+            profile.partner_id.id: profile
             for profile in self.env["customer.abc.profile"]
             .sudo()
-            .search([("company_id", "=", self.company_id.id), ("partner_id", "in", cards.partner_id.ids)])
+            .search([("company_id", "=", self.company_id.id), ("partner_id", "in", [pair[0] for pair in pairs])])
         }
+        today = fields.Date.context_today(self)
+        Profile = self.env["customer.abc.profile"]
         self.env["customer.abc.action"]._abc_log(
             [
                 {
                     "company_id": self.company_id.id,
-                    "partner_id": card.partner_id.id,
+                    "partner_id": partner_id,
                     "kind": "coupon",
                     "source": "coupon",
+                    "group": group,
                     "date": today,
                     "user_id": self.env.uid,
-                    "grade": grades.get(card.partner_id.id),
-                    "loyalty_card_id": card.id,
+                    "grade": profiles.get(partner_id, Profile).grade,
+                    "previous_grade": profiles.get(partner_id, Profile).previous_grade,
+                    "loyalty_card_id": card_id,
+                    "holdout_pct": holdout_pct,
                 }
-                for card in cards
+                for partner_id, card_id in pairs
             ]
         )
 
@@ -547,7 +661,13 @@ class CustomerAbcCouponWizardLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     number = fields.Char()
     status = fields.Selection(
-        [("send", "Will receive"), ("skip", "Skipped"), ("sent", "Issued, SMS queued"), ("failed", "SMS failed")],
+        [
+            ("send", "Will receive"),
+            ("held_out", "Held out"),
+            ("skip", "Skipped"),
+            ("sent", "Issued, SMS queued"),
+            ("failed", "SMS failed"),
+        ],
         required=True,
     )
     reason = fields.Char()
