@@ -371,16 +371,17 @@ class Reader:
         settings = self.settings
         return SQL(
             """
-            SELECT gp.partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gp.gap) AS median_gap,
-                   COUNT(*) + 1 AS order_days,
-                   percentile_cont(0.25) WITHIN GROUP (ORDER BY gp.gap) AS gap_p25,
-                   percentile_cont(0.75) WITHIN GROUP (ORDER BY gp.gap) AS gap_p75
+            SELECT q.partner_id, q.quartiles[2] AS median_gap, q.order_days,
+                   q.quartiles[1] AS gap_p25, q.quartiles[3] AS gap_p75
+              FROM (
+            SELECT gp.partner_id, COUNT(*) + 1 AS order_days,
+                   percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY gp.gap) AS quartiles
               FROM (SELECT d.partner_id, d.local_date - lag(d.local_date) OVER w AS gap
                       FROM (SELECT DISTINCT p.commercial_partner_id AS partner_id, %(local_date)s AS local_date
                               %(orders)s) d
                     WINDOW w AS (PARTITION BY d.partner_id ORDER BY d.local_date)) gp
              WHERE gp.gap IS NOT NULL
-          GROUP BY gp.partner_id
+          GROUP BY gp.partner_id) q
             """,
             local_date=sql.local_date(SQL("so.date_order"), settings.tz),
             orders=sql.confirmed_orders(
