@@ -7,6 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from .. import compat
+from ..analytics import uplift
 
 _logger = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ class CustomerAbcDemo(models.AbstractModel):
         idle.write({"customer_rank": 1})
         self._demo_receivables(env, rng, buyers, today)
         self._demo_visits(env, rng, buyers, users)
-        cards = self._demo_coupons(env, rng, buyers)
-        self._demo_playbook_history(env, rng, buyers, cards, today)
+        cards = self._demo_coupons(env, rng, buyers, products)
+        self._demo_playbook_history(env, rng, buyers, cards, products, today)
         _logger.info("customer_abc demo: %s customers, %s orders", len(partners), len(orders))
 
     # ------------------------------------------------------------
@@ -184,7 +185,7 @@ class CustomerAbcDemo(models.AbstractModel):
                 }
             )
 
-    def _demo_coupons(self, env, rng, buyers):
+    def _demo_coupons(self, env, rng, buyers, products):
         """A win-back coupon program, and coupons already given to a few customers."""
         program = (
             env["loyalty.program"]
@@ -216,31 +217,80 @@ class CustomerAbcDemo(models.AbstractModel):
                 )
             )
         cards.invalidate_recordset(["create_date"])
+        self._demo_redeem(env, rng, cards[::2], program.reward_ids[:1], products)
         return cards
 
-    def _demo_playbook_history(self, env, rng, buyers, cards, today):
-        """Past follow-ups and the coupons above as playbook actions; the
-        nightly pass then finds out which customers came back."""
+    def _demo_redeem(self, env, rng, cards, reward, products):
+        """Half of the coupons used within the win-back window: an order of
+        the customer with the coupon's reward line, as the loyalty module
+        records a redeemed coupon."""
+        taxes = compat.order_line_taxes_field(env)
+        values = []
+        for card in cards:
+            day = fields.Date.to_date(card.create_date) + timedelta(days=rng.randint(2, 20))
+            if day > fields.Date.context_today(self):
+                continue
+            order = self._demo_order_values(rng, card.partner_id.id, products, day, rng.uniform(900, 6000))
+            order["order_line"].append(
+                Command.create(
+                    {
+                        "product_id": reward.discount_line_product_id.id,
+                        "name": reward.description or "Coupon",
+                        "product_uom_qty": 1,
+                        "price_unit": -50.0,
+                        "reward_id": reward.id,
+                        "coupon_id": card.id,
+                        "points_cost": 1,
+                        taxes: False,
+                    }
+                )
+            )
+            values.append(order)
+        if values:
+            env["sale.order"].create(values).write({"state": "sale"})
+
+    def _demo_playbook_history(self, env, rng, buyers, cards, products, today):
+        """Past follow-ups with a control group of 20 % (drawn as the playbook
+        draws it) and the coupons above as playbook actions; some treated
+        customers order again within the window, as a playbook that works
+        would make them.  The nightly pass then finds out who came back."""
         grades = ["A", "B", "C", "C", "D", "D"]
+        company = env.company
+        share = 20.0
         vals_list = []
-        for partner in buyers.filtered(lambda p: p.id % 4 == 1)[:60]:
+        comeback = []
+        for partner in buyers.filtered(lambda p: p.id % 2 == 1)[:140]:
             kind = rng.choice(["visit", "call", "call"])
+            day = today - timedelta(days=rng.randint(35, 150))
+            period_start = day.replace(day=1)
+            held_out = uplift.holdout(company.id, partner.id, period_start.isoformat(), share)
             vals_list.append(
                 {
-                    "company_id": env.company.id,
+                    "company_id": company.id,
                     "partner_id": partner.id,
                     "kind": kind,
                     "source": "followup",
-                    "date": today - timedelta(days=rng.randint(35, 150)),
+                    "date": day,
                     "user_id": partner.user_id.id,
                     "previous_grade": rng.choice(grades[:2] if kind == "visit" else grades[2:]),
                     "grade": "D",
+                    "period_start": period_start,
+                    "group": "held_out" if held_out else "treated",
+                    "holdout_pct": share,
                 }
             )
+            if not held_out and rng.random() < 0.3:
+                comeback.append(
+                    self._demo_order_values(
+                        rng, partner.id, products, day + timedelta(days=rng.randint(2, 25)), rng.uniform(800, 9000)
+                    )
+                )
+        if comeback:
+            env["sale.order"].create(comeback).write({"state": "sale"})
         for card in cards:
             vals_list.append(
                 {
-                    "company_id": env.company.id,
+                    "company_id": company.id,
                     "partner_id": card.partner_id.id,
                     "kind": "coupon",
                     "source": "coupon",
