@@ -100,6 +100,8 @@ SHOTS = [
         ),
     ),
     Shot("playbook-results", "/odoo/action-customer_abc.customer_abc_action_action", ".o_pivot table"),
+    Shot("playbook-uplift", "/odoo/playbook-uplift", ".o_abc_playbook_uplift table"),
+    Shot("runs", "/odoo/action-customer_abc.customer_abc_run_action", ".o_list_renderer .o_data_row"),
 ]
 
 VIEWPORTS = {
