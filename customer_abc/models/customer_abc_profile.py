@@ -199,7 +199,6 @@ class CustomerAbcProfile(models.Model):
         help="Untaxed amount of the orders of the last 12 months, company currency.",
     )
     r_score = fields.Integer(
-        string="R Score",
         readonly=True,
         aggregator=False,
         help="Recency score 1-5 (5 = most recent); 0 = no order in 12 months.",
