@@ -12,6 +12,8 @@ Classifier = env["customer.abc.classifier"]
 Classifier._cron_classify()
 while Classifier._pending_runs():
     Classifier._cron_classify()
+# and the first nightly run after it: follow-ups of the graded period, outcomes of the playbook
+Profile.classify()
 env.cr.commit()
 
 for company in env["res.company"].search([]):
