@@ -199,6 +199,17 @@ class Writer:
         # the publication joins on it: statistics of what is staged so far
         self.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.rfm)))
 
+    def _rfm_value(self, name, kind):
+        """The stored value of the RFM stage column ``name`` (alias ``s``):
+        amounts from minor units, scores and counts 0 for a customer without
+        an order in the year (no stage row)."""
+        column = SQL.identifier("s", name)
+        if name == "monetary":
+            return SQL("%s::numeric / %s", column, self.settings.scale)
+        if name == "frequency" or kind == "int2":
+            return SQL("COALESCE(%s, 0)", column)
+        return column
+
     def sync_rfm(self, periods, partners=None):
         """Write the staged RFM scores on the profiles and on the history rows
         of the period starts ``periods`` where they differ (partner ids
@@ -226,17 +237,9 @@ class Writer:
             if table == "customer_abc_history" and not periods:
                 continue
 
-            def staged(name, kind):
-                column = SQL.identifier("s", name)
-                if name == "monetary":
-                    return SQL("%s::numeric / %s", column, self.settings.scale)
-                if name == "frequency" or kind == "int2":
-                    return SQL("COALESCE(%s, 0)", column)
-                return column
-
-            values = SQL(", ").join(staged(name, kind) for name, kind, _target in columns)
+            values = SQL(", ").join(self._rfm_value(name, kind) for name, kind, _target in columns)
             aliased = SQL(", ").join(
-                SQL("%s AS %s", staged(name, kind), SQL.identifier(f"v{index}"))
+                SQL("%s AS %s", self._rfm_value(name, kind), SQL.identifier(f"v{index}"))
                 for index, (name, kind, _target) in enumerate(columns)
             )
             targets = SQL(", ").join(SQL.identifier(target) for _name, _kind, target in columns)
@@ -463,13 +466,7 @@ class Writer:
         # name -> SQL value, for every column the job owns
         owned = {name: value(name, kind) for name, _type, kind in PROFILE_COLUMNS}
         owned.update({name: SQL.identifier("p", name) for name in PARTNER_COLUMNS})
-        for name, kind, target in RFM_PROFILE_COLUMNS:
-            column = SQL.identifier("s", name)
-            if name == "monetary":
-                column = SQL("%s::numeric / %s", column, settings.scale)
-            elif name == "frequency" or kind == "int2":
-                column = SQL("COALESCE(%s, 0)", column)
-            owned[target] = column
+        owned.update({target: self._rfm_value(name, kind) for name, kind, target in RFM_PROFILE_COLUMNS})
         owned.update(
             {
                 "method": SQL("%s", settings.method),
