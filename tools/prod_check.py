@@ -5,11 +5,21 @@
 
 Polls every second until every run of the database is done or failed:
 the runs (kind, state, steps, longest step), the longest open transaction
-of the database seen in ``pg_stat_activity``, the peak RSS of Odoo's cron
-worker processes (``VmHWM``), and, from the server log, workers killed for
-time or memory and errors.  Prints a report and exits 1 when a run failed,
-a worker was killed, a transaction lasted over 60 s or the peak memory
-went over 1 GiB.
+of the database seen in ``pg_stat_activity``, the peak RSS (``VmHWM``) of
+each process of the Odoo server (``--server-pid``: the server and every
+process it forked, the cron worker among them; without it, the processes
+titled ``WorkerCron``, which needs ``setproctitle``), and, from the server
+log, workers killed for time or memory and errors.
+
+Odoo 18's scheduled actions hold a lock on their ``ir_cron`` row in a
+transaction of their own for a whole execution (idle in transaction while
+the job works in its own transactions): that transaction is reported apart
+and bounded by ``limit_time_real_cron`` (120 s), the job's own
+transactions by 60 s.
+
+Prints a report and exits 1 when a run failed, a worker was killed, a
+transaction of the job lasted over 60 s, an execution held its lock over
+120 s or a process of the server peaked over 1 GiB.
 """
 
 import argparse
@@ -21,6 +31,7 @@ import sys
 import time
 
 TRANSACTION_LIMIT = 60.0
+EXECUTION_LIMIT = 120.0
 MEMORY_LIMIT_MIB = 1024.0
 KILLED = re.compile(r"(timeout after|virtual memory limit|MemoryError|killing|Killed|max age)", re.IGNORECASE)
 
@@ -34,6 +45,28 @@ def cron_workers():
     """pids of Odoo's cron worker processes (their title says WorkerCron)."""
     out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
     return [int(line.split()[0]) for line in out.splitlines() if "WorkerCron" in line]
+
+
+def descendants(root):
+    """``root`` and the pids of every process below it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # the fields after the process name (which may hold spaces) in parentheses
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
 
 
 def peak_rss_mib(pid):
@@ -55,20 +88,27 @@ def main():
     parser.add_argument("--phase", default="runs")
     parser.add_argument("--after", type=int, default=0, help="only the runs with a greater id")
     parser.add_argument("--log-from", type=int, default=0, help="read the log from this line on")
+    parser.add_argument("--server-pid", type=int, help="the Odoo server: watch it and every process it forked")
     args = parser.parse_args()
     started = time.monotonic()
     longest_xact = 0.0
+    longest_lock = 0.0
     peak = {}
     runs = []
     while time.monotonic() - started < args.timeout:
         rows = psql(
             args.db,
-            "SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity "
-            f"WHERE datname = '{args.db}' AND state <> 'idle' AND xact_start IS NOT NULL "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            "SELECT coalesce(max(extract(epoch FROM now() - xact_start)) FILTER (WHERE NOT cron_lock), 0), "
+            "       coalesce(max(extract(epoch FROM now() - xact_start)) FILTER (WHERE cron_lock), 0) "
+            "  FROM (SELECT xact_start, state = 'idle in transaction' AND query ILIKE '%FROM ir_cron%' "
+            "               AND query ILIKE '%FOR NO KEY UPDATE%' AS cron_lock "
+            f"          FROM pg_stat_activity WHERE datname = '{args.db}' AND state <> 'idle' "
+            "           AND xact_start IS NOT NULL AND pid <> pg_backend_pid() "
+            "           AND backend_type = 'client backend') t",
         )
         longest_xact = max(longest_xact, float(rows[0][0]))
-        for pid in cron_workers():
+        longest_lock = max(longest_lock, float(rows[0][1]))
+        for pid in descendants(args.server_pid) if args.server_pid else cron_workers():
             peak[pid] = max(peak.get(pid, 0.0), peak_rss_mib(pid))
         runs = psql(
             args.db,
@@ -96,10 +136,11 @@ def main():
         "finished": finished,
         "seconds": round(time.monotonic() - started),
         "job executions": batches,
-        "longest transaction (s)": round(longest_xact, 1),
+        "longest transaction of the job (s)": round(longest_xact, 1),
+        "longest execution holding the cron lock (s)": round(longest_lock, 1),
         "longest step of a run (s)": max((float(run[8]) for run in runs), default=0.0),
-        "peak RSS of a cron worker (MiB)": round(peak_mib),
-        "cron workers seen": len(peak),
+        "peak RSS of a server process (MiB)": round(peak_mib),
+        "server processes seen": len(peak),
         "workers killed": killed,
         "errors": errors[:10],
         "runs": [
@@ -125,6 +166,7 @@ def main():
         and not killed
         and not errors
         and longest_xact <= TRANSACTION_LIMIT
+        and longest_lock <= EXECUTION_LIMIT
         and peak_mib <= MEMORY_LIMIT_MIB
     )
     print(f"prod_check {args.phase}: {'OK' if ok else 'FAILED'}")

@@ -7,7 +7,8 @@
 #            periods of history goes to the scheduled action
 #   regrade  Classify now for every company: a full regrade in the background
 # Each is watched by tools/prod_check.py: finished or not, job executions,
-# longest transaction, peak RSS of the cron worker, workers killed (log).
+# longest transaction of the job and of an execution's cron lock, peak RSS of
+# each server process (the cron worker among them), workers killed (log).
 # PROD_KEEP=1 keeps the database.  Not part of CI (about 30 minutes at 10M).
 source "$(dirname "$0")/common.sh"
 check_odoo_src
@@ -31,8 +32,12 @@ dropdb --if-exists "$db"
 createdb -T "${base}_data_$SIZE" "$db"
 server_pid=""
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [ -n "${PROD_KEEP:-}" ] || dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    # the server runs in a subshell: stop the whole tree (the workers too), then its database
+    if [ -n "$server_pid" ]; then
+        pkill -f -- "--db-filter=.${db}[^_0-9a-z]" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    [ -n "${PROD_KEEP:-}" ] || dropdb --force --if-exists "$db" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 echo "prod_check: $SIZE orders, server with --workers=2 --max-cron-threads=1 and default limits (log: $log)"
@@ -43,7 +48,7 @@ sleep 15
 status=0
 echo "== install (the backfill of 12 periods runs in the cron worker)"
 odoo_bin -d "$db" -i customer_abc --stop-after-init --log-level=warn --no-http 2>&1 | grep -v "Running as user 'root'" || true
-"$PY" tools/prod_check.py --db "$db" --log "$log" --phase install --timeout 5400 || status=1
+"$PY" tools/prod_check.py --db "$db" --log "$log" --phase install --timeout 5400 --server-pid "$server_pid" || status=1
 after="$(psql -d "$db" -Atc "SELECT coalesce(max(id), 0) FROM customer_abc_run")"
 from="$(wc -l < "$log")"
 echo "== regrade (Classify now for every company)"
@@ -53,5 +58,5 @@ for company in env["res.company"].search([]):
 env.cr.commit()
 EOF
 "$PY" tools/prod_check.py --db "$db" --log "$log" --phase regrade --timeout 3600 --after "$after" \
-    --log-from "$from" || status=1
+    --log-from "$from" --server-pid "$server_pid" || status=1
 exit "$status"
