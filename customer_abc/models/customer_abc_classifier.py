@@ -44,16 +44,22 @@ _logger = logging.getLogger(__name__)
 ABC_LOCK_KEY = 0x0ABC
 #: number of completed periods written on install
 BACKFILL_PERIODS = 12
-#: customers per chunk of the compute step
+#: customers per chunk of the compute step (and of a chunked publication), at most
 CHUNK_CUSTOMERS = 100_000
+#: customer x period figures per chunk: a chunk's frames grow with the periods
+#: read (a backfill reads 13), so fewer customers per chunk when more periods are
+#: read keeps the memory of a step flat (about 400 MiB for the process at 300,000)
+CHUNK_ROWS = 300_000
 #: a scoped run reads every customer when the scope would hold more than this share
 SCOPE_MAX_SHARE = 0.25
 #: a full run publishes in one transaction up to this many changed rows (history
 #: and profiles), else a chunk of customers per transaction (about 5 s per
 #: 100,000 customers on a 2-core machine: a transaction stays well under a minute)
 PUBLISH_ATOMIC_ROWS = 600_000
-#: rows written by a run after which its tables' statistics are refreshed
-ANALYZE_AFTER_ROWS = 50_000
+#: rows written by a run (history and profiles) from which its tables' statistics
+#: are refreshed at its end, when they are also more than a tenth of the tables:
+#: a first run of a small book too, whose tables the planner believes empty
+ANALYZE_MIN_ROWS = 500
 #: a read from a lagging replica counts as of its last replayed transaction, less
 #: this margin (for the transactions that were running then)
 REPLICA_WATERMARK_MARGIN = timedelta(minutes=10)
@@ -155,7 +161,10 @@ class CustomerAbcClassifier(models.AbstractModel):
             if not self._try_lock(run.company_id):
                 continue
             while run.state in ("queued", "running"):
-                if time.monotonic() - started > JOB_BUDGET:
+                elapsed = time.monotonic() - started
+                # hand over before a step that would likely end past the budget (the
+                # run's longest step so far tells how long one may take)
+                if elapsed > JOB_BUDGET or (done and elapsed + run.longest_step > JOB_BUDGET):
                     self.env.ref("customer_abc.ir_cron_customer_abc_classify")._trigger()
                     compat.cron_commit_progress(self.env, done, self._remaining_steps())
                     return
@@ -571,9 +580,8 @@ class CustomerAbcClassifier(models.AbstractModel):
             _RANKINGS.pop((self.env.cr.dbname, run.id), None)
         # RFM as of the last day of each graded period (history), then as of today (profiles)
         rfm_todo = [start.isoformat() for start, _end in todo] + [None]
-        plan.update(
-            {"scoped": scoped, "chunks": reader.chunk_bounds(CHUNK_CUSTOMERS), "chunk": 0, "rfm_todo": rfm_todo}
-        )
+        chunks = reader.chunk_bounds(_chunk_customers(len(wanted)))
+        plan.update({"scoped": scoped, "chunks": chunks, "chunk": 0, "rfm_todo": rfm_todo})
         writer = Writer(self.env, settings, run.id)
         writer.create_stage()
         writer.create_rfm_stage()
@@ -890,7 +898,8 @@ class CustomerAbcClassifier(models.AbstractModel):
         clock.mark("profiles")
         writer.mirror_partners()
         self._invalidate()
-        if run.history_written + history_written + run.profiles_written + profiles_written > ANALYZE_AFTER_ROWS:
+        written = run.history_written + history_written + run.profiles_written + profiles_written
+        if writer.statistics_stale(written, ANALYZE_MIN_ROWS):
             # fresh statistics for the next run's plans (autovacuum would come later)
             writer.analyze()
         clock.mark("partners")
@@ -987,6 +996,11 @@ NUMERIC_VALUE_OUT_OF_RANGE = "22003"
 #: per-customer sums are int64 minor units: the sum of a company's amounts must
 #: stay below this so that no total, cumulative share or product overflows
 SAFE_TOTAL_MINOR_UNITS = 2**62
+
+
+def _chunk_customers(period_count):
+    """Customers per chunk when ``period_count`` periods are read."""
+    return max(1, min(CHUNK_CUSTOMERS, CHUNK_ROWS // max(1, period_count)))
 
 
 def _periods(pairs):

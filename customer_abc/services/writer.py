@@ -560,6 +560,22 @@ class Writer:
         for table in tables:
             self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
+    def statistics_stale(self, written, minimum):
+        """Whether ``written`` rows (history and profiles) are at least
+        ``minimum`` and more than a tenth of what the planner believes the
+        live tables hold (``reltuples``; -1 or 0 for tables never analyzed):
+        as PostgreSQL's autovacuum would judge, but now rather than later."""
+        self.cr.execute(
+            SQL(
+                "SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class "
+                "WHERE oid IN (%s::regclass, %s::regclass)",
+                "customer_abc_history",
+                "customer_abc_profile",
+            )
+        )
+        believed = self.cr.fetchone()[0]
+        return written >= minimum and written > believed / 10
+
     def drop(self):
         for name in (self.history, self.profile, self.changed, self.rfm):
             self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))

@@ -14,6 +14,8 @@ from odoo.tools import SQL
 from .. import compat
 from ..hooks import post_init_hook
 from ..models import customer_abc_classifier
+from ..services.settings import RunSettings
+from ..services.writer import Writer
 from .common import TODAY, CustomerAbcCase
 
 DAY_AFTER = TODAY + timedelta(days=1)
@@ -120,6 +122,67 @@ class TestRuns(CustomerAbcCase):
         again = self._run("manual")
         self.assertEqual((again.history_written, again.profiles_written), (0, 0))
         self.assertEqual(self._snapshot(), first)
+
+    def test_chunks_hold_fewer_customers_when_more_periods_are_read(self):
+        # the frames of a chunk hold one row per customer and period read: a backfill
+        # (12 periods and the one before) takes fewer customers per chunk than a nightly run
+        self.assertEqual(customer_abc_classifier._chunk_customers(3), 100_000)
+        self.assertEqual(customer_abc_classifier._chunk_customers(13), 23_076)
+        self.assertEqual(customer_abc_classifier._chunk_customers(0), 100_000)
+        with patch.object(customer_abc_classifier, "CHUNK_ROWS", 3 * 3):
+            nightly = self._run("manual")
+        self.assertEqual(len(nightly.plan["chunks"]), 3, "3 periods read: chunks of 3 of the 8 customers")
+        before = self._snapshot()
+        post_init_hook(self.env)
+        backfill = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
+        backfill.write({"today": TODAY})
+        with patch.object(customer_abc_classifier, "CHUNK_ROWS", 13 * 2):
+            while backfill.state in ("queued", "running"):
+                self.Classifier.sudo()._run_step(backfill)
+        self.assertEqual(backfill.state, "done")
+        self.assertEqual(len(backfill.plan["wanted"]), 13, "March 2023 to February 2024, and February 2023")
+        self.assertEqual(len(backfill.plan["chunks"]), 4, "13 periods read: chunks of 2 of the 8 customers")
+        self.assertEqual(self._snapshot(), before, "the same figures, whatever the chunks")
+
+    def test_a_run_that_rewrites_much_of_the_tables_refreshes_their_statistics(self):
+        writer = Writer(self.env, RunSettings.for_company(self.env, self.company, TODAY), 0)
+        self.env.cr.execute("ANALYZE customer_abc_history")
+        self.env.cr.execute("ANALYZE customer_abc_profile")
+        self.env.cr.execute("SELECT count(*) FROM customer_abc_history")
+        rows = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT count(*) FROM customer_abc_profile")
+        rows += self.env.cr.fetchone()[0]
+        for written, minimum, stale in [
+            (499, 500, False),  # under the minimum
+            (500, 500, rows < 5000),  # at the minimum, and more than a tenth of the tables
+            (rows // 10, 1, False),  # exactly a tenth: not more
+            (rows // 10 + 1, 1, True),
+        ]:
+            with self.subTest(written=written, minimum=minimum):
+                self.assertEqual(writer.statistics_stale(written, minimum), stale)
+        # a first run of a small book: the planner learns what it wrote
+        self._customer("Run Statistics")
+        with patch.object(customer_abc_classifier, "ANALYZE_MIN_ROWS", 1):
+            run = self._run("manual")
+        self.assertGreater(run.history_written + run.profiles_written, 0)
+        self.env.cr.execute("SELECT reltuples FROM pg_class WHERE relname = 'customer_abc_profile'")
+        believed = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT count(*) FROM customer_abc_profile")
+        self.assertEqual(believed, self.env.cr.fetchone()[0])
+
+    def test_an_execution_hands_over_before_a_step_that_would_overrun(self):
+        run = self.Classifier._request_run(self.company, "manual")
+        run.write({"today": TODAY, "longest_step": 30.0})  # a step of this run took 30 s
+        cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with patch.object(customer_abc_classifier, "JOB_BUDGET", 20.0):
+            self.Classifier._cron_classify()
+        self.assertEqual(run.steps_done, 1, "one step always; the next could end past the budget")
+        self.assertEqual(run.state, "running")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next execution goes on")
+        customer_abc_classifier._JOB_STARTS.clear()
+        self.Classifier._cron_classify()
+        self.assertEqual(run.state, "done")
 
     def test_a_large_publication_goes_a_chunk_at_a_time(self):
         self._run("manual")
