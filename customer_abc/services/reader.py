@@ -23,6 +23,10 @@ from . import sql
 
 _logger = logging.getLogger(__name__)
 
+#: work_mem of the transaction of the stage aggregate (sorts and hashes of a
+#: million customers' figures)
+AGGREGATE_WORK_MEM = "64MB"
+
 #: prefix of the stage tables of the runs (unlogged, dropped when a run ends
 #: and by the uninstall hook)
 STAGE_PREFIX = "customer_abc_stage"
@@ -241,18 +245,33 @@ class Reader:
             self.env[model].flush_model()
         columns = self.input_columns(wanted)
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.input)))
-        cr.execute(
-            SQL(
-                "CREATE UNLOGGED TABLE %s (%s)",
-                SQL.identifier(self.input),
-                SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
-            )
-        )
         if spool is None:
+            # CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL may read the orders with
+            # parallel workers for the former only; a larger work_mem keeps a large
+            # book's aggregate in memory (the default 4 MB spills it to disk)
+            cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
             query = self.input_query(wanted, SQL.identifier(self.scope) if scoped else None)
-            cr.execute(SQL("INSERT INTO %s %s", SQL.identifier(self.input), query))
+            cr.execute(
+                SQL(
+                    "CREATE UNLOGGED TABLE %s AS SELECT %s FROM (%s) AS q(%s)",
+                    SQL.identifier(self.input),
+                    SQL(", ").join(
+                        SQL("%s::%s AS %s", SQL.identifier("q", name), SQL(kind), SQL.identifier(name))
+                        for name, kind in columns
+                    ),
+                    query,
+                    SQL(", ").join(SQL.identifier(name) for name, _kind in columns),
+                )
+            )
             count = cr.rowcount
         else:
+            cr.execute(
+                SQL(
+                    "CREATE UNLOGGED TABLE %s (%s)",
+                    SQL.identifier(self.input),
+                    SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in columns),
+                )
+            )
             count = copy_in(cr, spool, self.input)
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(self.input)))
         cr.execute(SQL("ANALYZE %s", SQL.identifier(self.input)))
