@@ -17,6 +17,7 @@ cron progress          ``_notify_progress`` + commit         ``_commit_progress`
 user groups field      ``groups_id``                         ``group_ids``
 order line taxes       ``tax_id``                            ``tax_ids``
 cron run in tests      same cursor                           new cursor: registry test mode
+field read access      ``check_field_access_rights``         ``_check_field_access``
 =====================  ====================================  ==============================
 """
 
@@ -97,6 +98,15 @@ def cron_commit_progress(env, done, remaining):
     cron._notify_progress(done=done, remaining=remaining)
     if not in_test_mode():
         env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def check_field_read_access(records, fname):
+    """Raise :class:`~odoo.exceptions.AccessError` unless the current user
+    may read the field ``fname`` of ``records``' model (its ``groups``)."""
+    if hasattr(records, "_check_field_access"):
+        records._check_field_access(records._fields[fname], "read")
+    else:
+        records.check_field_access_rights("read", [fname])
 
 
 def sms_send(sms_records):

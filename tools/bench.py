@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PHASES = ("aggregate", "rfm", "grading", "history", "profiles", "partners", "playbook")
+PHASES = ("aggregate", "rfm", "grading", "history", "profiles", "playbook")
 RUNS = (("first", "manual", 0), ("next", "nightly", 1), ("regrade", "manual", 1))
 #: version of the generator: a kept data template of another version is rebuilt
 GENERATOR_VERSION = "2"

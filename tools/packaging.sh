@@ -11,7 +11,7 @@ source "$(dirname "$0")/common.sh"
 check_odoo_src
 cd "$REPO"
 first_series_free_commit() {
-    git log --reverse --format=%H -G'"version": "[0-9]+[.][0-9]+[.][0-9]+"' -- customer_abc/__manifest__.py | head -1
+    git log --reverse --format=%H -G'"version": "[0-9]+[.][0-9]+[.][0-9]+"' -- customer_abc/__manifest__.py | sed -n 1p
 }
 if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
     echo "packaging: shallow clone, fetching the history to find the previous version"

@@ -22,6 +22,17 @@ if (kept.manual_grade, kept.manual_reason) != ("A", "Kept through the upgrade"):
 module = env["ir.module.module"].search([("name", "=", "customer_abc")])
 if module.latest_version != module.installed_version:  # installed_version: the code's, completed with the series
     problems.append(f"at {module.latest_version}, not upgraded to {module.installed_version}")
+# 1.3.0: the partners' grade fields read the profiles; their old jsonb columns are gone
+env.cr.execute(
+    "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name = ANY(%s)",
+    [list(env["res.partner"]._abc_profile_field_map())],
+)
+if env.cr.fetchall():
+    problems.append("the partner table still has the grade columns of 1.2.0")
+for partner in partners:
+    profile = Profile.search([("partner_id", "=", partner.id)])
+    if profile and partner.abc_grade != profile.grade:
+        problems.append(f"{partner.name}: the contact shows {partner.abc_grade}, the profile {profile.grade}")
 
 # the new code classifies the upgraded data
 Profile.classify(today=date(2024, 3, 15))

@@ -126,8 +126,8 @@ class CustomerAbcClassifier(models.AbstractModel):
         """One complete run of ``company`` now (every step; committed after
         each when ``commit``, as the scheduled action does).
 
-        :return: seconds per phase (``aggregate``, ``grading``, ``history``,
-            ``profiles``, ``partners``, ``playbook``)
+        :return: seconds per phase (``aggregate``, ``rfm``, ``grading``,
+            ``history``, ``profiles``, ``playbook``)
         """
         self = self.sudo()  # noqa: PLW0642 -- the job owns these tables
         self._abc_lock(company)
@@ -850,7 +850,6 @@ class CustomerAbcClassifier(models.AbstractModel):
             # statistics of what the compute steps staged, and of the live tables (a first run
             # of a large book found them empty): the publication's joins depend on them
             writer.analyze(stage=True)
-            writer.create_changed()
             mode = "atomic"
             if not plan["scoped"] and writer.count_changes(starts) > PUBLISH_ATOMIC_ROWS:
                 mode = "chunked"
@@ -866,10 +865,8 @@ class CustomerAbcClassifier(models.AbstractModel):
             clock.mark("history")
             profiles_written = writer.upsert_profiles(partners)
             writer.sync_rfm(starts, partners)
-            clock.mark("profiles")
-            writer.mirror_partners(partners)
             writer.analyze()  # the tables grow chunk by chunk: keep the plans of the next chunks right
-            clock.mark("partners")
+            clock.mark("profiles")
             publish["chunk"] += 1
             run.write(
                 {
@@ -895,14 +892,12 @@ class CustomerAbcClassifier(models.AbstractModel):
         profiles_written = writer.upsert_profiles() if publish["mode"] == "atomic" else 0
         if publish["mode"] == "atomic":
             writer.sync_rfm(starts)
-        clock.mark("profiles")
-        writer.mirror_partners()
         self._invalidate()
         written = run.history_written + history_written + run.profiles_written + profiles_written
         if writer.statistics_stale(written, ANALYZE_MIN_ROWS):
             # fresh statistics for the next run's plans (autovacuum would come later)
             writer.analyze()
-        clock.mark("partners")
+        clock.mark("profiles")
         company = run.company_id
         if not run.backfill:
             Action = self.env["customer.abc.action"]

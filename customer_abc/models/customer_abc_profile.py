@@ -11,7 +11,6 @@ from odoo.tools import SQL
 
 from .. import compat
 from ..analytics import grading
-from ..services.writer import mirror_partner_fields
 from ..tools import xlsx_export
 from .customer_abc_history import (
     GRADE_CHANGE_SELECTION,
@@ -544,9 +543,6 @@ class CustomerAbcProfile(models.Model):
         self.invalidate_model(["last_visit_date"])
 
     def _sync_partner_grades(self):
-        """After a manual override: recompute and mirror the effective grade."""
+        """After a manual override: the partners' grade fields read the profile again."""
         self.flush_recordset()
-        for company in self.company_id:
-            profiles_of_company = self.filtered(lambda profile, company=company: profile.company_id == company)
-            mirror_partner_fields(self.env, company.id, partner_ids=profiles_of_company.partner_id.ids)
-        self.env["res.partner"].invalidate_model(list(self.env["res.partner"]._abc_profile_field_map()))
+        self.env["res.partner"].invalidate_model([*self.env["res.partner"]._abc_profile_field_map(), "abc_strategy"])

@@ -78,10 +78,6 @@ class CustomerAbcRun(models.Model):
                 "(partner_id, date_order) INCLUDE (company_id, state, amount_untaxed, currency_rate)"
             )
         )
-        # the partner's grade fields are not indexed any more (see res.partner): Odoo keeps
-        # the indexes an older version of the addon had, drop them
-        for name in self.env["res.partner"]._abc_profile_field_map():
-            self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"res_partner__{name}_index")))
 
     def write(self, vals):
         """Runs are the classifier's record of its own work."""

@@ -1,7 +1,8 @@
 """The writing side of a classification run: chunks of results are staged
 (``COPY`` into unlogged tables, a chunk at a time), then published into the
 history and the profiles in one statement per table, writing only the rows
-whose fingerprint changed, and mirrored on the partners that changed.
+whose fingerprint changed.  Nothing is written on the partners: their grade
+fields read the profiles.
 """
 
 import io
@@ -150,7 +151,6 @@ class Writer:
         self.run_id = run_id
         self.history = stage_table(run_id, "history")
         self.profile = stage_table(run_id, "profile")
-        self.changed = stage_table(run_id, "changed")
         self.scope = stage_table(run_id, "scope")
         self.rfm = stage_table(run_id, "rfm")
 
@@ -386,17 +386,6 @@ class Writer:
         )
         return cr.rowcount
 
-    def create_changed(self):
-        """(Re)create the table of the partner ids whose profile the
-        publication writes or deletes (``gone``)."""
-        self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.changed)))
-        self.cr.execute(
-            SQL(
-                "CREATE UNLOGGED TABLE %s (partner_id int4 PRIMARY KEY, gone bool NOT NULL DEFAULT FALSE)",
-                SQL.identifier(self.changed),
-            )
-        )
-
     def count_changes(self, periods):
         """Staged history and profile rows that differ from the stored ones."""
         company = self.settings.company_id
@@ -423,8 +412,7 @@ class Writer:
 
     def delete_gone_profiles(self, scoped):
         """Delete the profiles of customers gone (any of the company, or of
-        the scope of a scoped run); their partner ids land in the ``changed``
-        table, marked gone.  Returns the count."""
+        the scope of a scoped run).  Returns the count."""
         cr = self.cr
         company = self.settings.company_id
         restrict = (
@@ -433,27 +421,21 @@ class Writer:
         cr.execute(
             SQL(
                 """
-                WITH gone AS (
-                    DELETE FROM customer_abc_profile pr
-                     WHERE pr.company_id = %(company)s %(restrict)s
-                       AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE s.partner_id = pr.partner_id)
-                 RETURNING pr.partner_id
-                )
-                INSERT INTO %(changed)s (partner_id, gone) SELECT partner_id, TRUE FROM gone
-                ON CONFLICT (partner_id) DO UPDATE SET gone = TRUE
+                DELETE FROM customer_abc_profile pr
+                 WHERE pr.company_id = %(company)s %(restrict)s
+                   AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE s.partner_id = pr.partner_id)
                 """,
                 company=company,
                 restrict=restrict,
                 stage=SQL.identifier(self.profile),
-                changed=SQL.identifier(self.changed),
             )
         )
         return cr.rowcount
 
     def upsert_profiles(self, partners=None):
         """Upsert the staged profiles whose fingerprint changed, for the
-        partner ids ``partners`` (``(first, last)``, default: all); their
-        partner ids land in the ``changed`` table.  Returns the count."""
+        partner ids ``partners`` (``(first, last)``, default: all).  Returns
+        the count."""
         cr = self.cr
         settings = self.settings
         company = settings.company_id
@@ -502,24 +484,20 @@ class Writer:
         cr.execute(
             SQL(
                 """
-                WITH up AS (
-                    INSERT INTO customer_abc_profile AS pr
-                           (company_id, partner_id, %(columns)s, %(derived)s,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM %(stage)s v
-                      JOIN res_partner p ON p.id = v.partner_id
-                      LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
-                      LEFT JOIN customer_abc_profile old
-                             ON old.company_id = %(company)s AND old.partner_id = v.partner_id
-                     WHERE old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
-                    ON CONFLICT (company_id, partner_id) DO UPDATE
-                       SET %(assignments)s, %(derived_assignments)s,
-                           write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                 RETURNING pr.partner_id
-                )
-                INSERT INTO %(changed)s (partner_id) SELECT partner_id FROM up ON CONFLICT DO NOTHING
+                INSERT INTO customer_abc_profile AS pr
+                       (company_id, partner_id, %(columns)s, %(derived)s,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM %(stage)s v
+                  JOIN res_partner p ON p.id = v.partner_id
+                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
+                  LEFT JOIN customer_abc_profile old
+                         ON old.company_id = %(company)s AND old.partner_id = v.partner_id
+                 WHERE old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                ON CONFLICT (company_id, partner_id) DO UPDATE
+                   SET %(assignments)s, %(derived_assignments)s,
+                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
                 """,
                 columns=SQL(", ").join(SQL.identifier(name) for name in names),
                 derived=SQL(", ").join(SQL.identifier(name) for name in derived_insert),
@@ -530,7 +508,6 @@ class Writer:
                 now=now,
                 stage=SQL.identifier(self.profile),
                 rfm=SQL.identifier(self.rfm),
-                changed=SQL.identifier(self.changed),
                 range=self._range(SQL("v.partner_id"), partners),
                 assignments=SQL(", ").join(
                     SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
@@ -540,16 +517,7 @@ class Writer:
                 ),
             )
         )
-        written = cr.rowcount
-        cr.execute(SQL("ANALYZE %s", SQL.identifier(self.changed)))
-        return written
-
-    def mirror_partners(self, partners=None):
-        """Mirror the profile's grade fields on the partners (company-dependent
-        jsonb columns) where they differ, for the partners of the run's
-        ``changed`` table (those with ids ``partners``, ``(first, last)``, when
-        given), and clear them on the partners whose profile is gone."""
-        mirror_partner_fields(self.env, self.settings.company_id, changed_table=self.changed, partners=partners)
+        return cr.rowcount
 
     def analyze(self, stage=False):
         """Refresh the planner's statistics of the live tables (and of the
@@ -577,69 +545,5 @@ class Writer:
         return written >= minimum and written > believed / 10
 
     def drop(self):
-        for name in (self.history, self.profile, self.changed, self.rfm):
+        for name in (self.history, self.profile, self.rfm):
             self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
-
-
-def mirror_partner_fields(env, company_id, changed_table=None, partner_ids=None, partners=None):
-    """Mirror the profile's grade fields of ``company_id`` on the partners
-    (company-dependent jsonb columns) where they differ, for the partners of
-    ``changed_table`` (and clear them on those marked gone there) or of
-    ``partner_ids``; only partner ids within ``partners`` (``(first, last)``)
-    when given."""
-    key = str(company_id)
-    fields_map = env["res.partner"]._abc_profile_field_map()
-    assignments = SQL(", ").join(
-        SQL(
-            "%(col)s = CASE WHEN pr.%(src)s IS NULL THEN COALESCE(p.%(col)s, '{}'::jsonb) - %(key)s "
-            "ELSE COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s, pr.%(src)s) END",
-            col=SQL.identifier(partner_field),
-            src=SQL.identifier(profile_field),
-            key=key,
-        )
-        for partner_field, profile_field in fields_map.items()
-    )
-    differs = SQL(" OR ").join(
-        SQL(
-            "(p.%(col)s ->> %(key)s) IS DISTINCT FROM pr.%(src)s::text",
-            col=SQL.identifier(partner_field),
-            src=SQL.identifier(profile_field),
-            key=key,
-        )
-        for partner_field, profile_field in fields_map.items()
-    )
-    if changed_table:
-        scope = SQL("AND pr.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(changed_table))
-    elif partner_ids is not None:
-        scope = SQL("AND pr.partner_id = ANY(%s)", list(partner_ids))
-    else:
-        scope = SQL()
-    within = SQL("BETWEEN %s AND %s", *partners) if partners else None
-    if within:
-        scope = SQL("%s AND pr.partner_id %s", scope, within)
-    env.cr.execute(
-        SQL(
-            """
-            UPDATE res_partner p SET %(assignments)s
-              FROM customer_abc_profile pr
-             WHERE pr.partner_id = p.id AND pr.company_id = %(company)s %(scope)s AND (%(differs)s)
-            """,
-            assignments=assignments,
-            company=company_id,
-            scope=scope,
-            differs=differs,
-        )
-    )
-    if changed_table:
-        clear = SQL(", ").join(
-            SQL("%(col)s = %(col)s - %(key)s", col=SQL.identifier(partner_field), key=key)
-            for partner_field in fields_map
-        )
-        env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET %s WHERE id IN (SELECT partner_id FROM %s WHERE gone %s)",
-                clear,
-                SQL.identifier(changed_table),
-                SQL("AND partner_id %s", within) if within else SQL(),
-            )
-        )

@@ -397,6 +397,54 @@ class TestClassifyRuns(CustomerAbcCase):
         groups = dict(Partner._read_group([("id", "in", (top | low).ids)], ["abc_grade"], ["__count"]))
         self.assertEqual(groups, {"A": 1, "C": 1})
 
+    def test_partner_fields_read_the_profile(self):
+        top = self._customer("Field Top")
+        low = self._customer("Field Low")
+        idle = self._customer("Field Idle")  # a customer who never ordered: graded D
+        buyer = self.env["res.partner"].create({"name": "Field Buyer", "parent_id": top.id})
+        stranger = self.env["res.partner"].create({"name": "Field Stranger"})  # no customer: no profile
+        self._order(top, 150000.0, date(2024, 2, 3))
+        self._order(buyer, 1000.0, date(2024, 2, 4))  # counted for its company, Field Top
+        self._order(low, 15000.0, date(2024, 2, 3))
+        self._classify()
+        everyone = top | low | idle | buyer | stranger
+        Partner = self.env["res.partner"]
+        self.assertEqual(
+            [partner.abc_grade for partner in everyone], ["A", "C", "D", False, False], "child contacts carry none"
+        )
+        cases = [
+            (("abc_grade", "=", "A"), top),
+            (("abc_grade", "!=", "A"), low | idle | buyer | stranger),
+            (("abc_grade", "in", ["A", "C"]), top | low),
+            (("abc_grade", "not in", ["A", "C"]), idle | buyer | stranger),
+            (("abc_grade", "=", False), buyer | stranger),
+            (("abc_grade", "!=", False), top | low | idle),
+            (("abc_grade", "in", ["D", False]), idle | buyer | stranger),
+            (("abc_grade", "not in", ["D", False]), top | low),
+            (("abc_lifecycle", "=", "never"), idle),
+            (("abc_grade_change", "=", "new"), top | low | idle),  # no grade the period before
+        ]
+        for condition, expected in cases:
+            with self.subTest(condition=condition):
+                self.assertEqual(Partner.search([("id", "in", everyone.ids), condition]), expected)
+        with self.assertRaises(UserError):
+            Partner.search([("abc_grade", "ilike", "A")])
+        groups = dict(Partner._read_group([("id", "in", everyone.ids)], ["abc_grade"], ["__count"]))
+        self.assertEqual(groups, {"A": 1, "C": 1, "D": 1, False: 2})
+        ordered = Partner.search([("id", "in", (top | low | idle).ids)], order="abc_grade desc")
+        self.assertEqual(ordered, idle + low + top)
+        # a manual override shows on the contact at once, in reads and searches
+        self._profile(low).write({"manual_grade": "B", "manual_reason": "Promising"})
+        self.assertEqual(low.abc_grade, "B")
+        self.assertEqual(Partner.search([("id", "in", everyone.ids), ("abc_grade", "=", "B")]), low)
+        # the classification writes nothing on the partners
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_partner' "
+            "AND column_name LIKE 'abc\\_%%'"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
     def test_concurrent_run_is_refused(self):
         with self.registry.cursor() as other:
             other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x0ABC, self.company.id))

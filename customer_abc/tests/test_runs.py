@@ -102,9 +102,7 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(run.steps_done, run.steps_total)
         self.assertEqual(run.customers, 8)
         self.assertEqual(run.period_start, date(2024, 2, 1))
-        self.assertEqual(
-            set(run.phase_seconds), {"aggregate", "rfm", "grading", "history", "profiles", "partners", "playbook"}
-        )
+        self.assertEqual(set(run.phase_seconds), {"aggregate", "rfm", "grading", "history", "profiles", "playbook"})
         self.env.cr.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'customer_abc_stage%%'")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
 
