@@ -519,20 +519,18 @@ class Writer:
         )
         return cr.rowcount
 
-    def analyze(self, stage=False):
-        """Refresh the planner's statistics of the live tables (and of the
-        stage tables of the run, with ``stage``)."""
-        tables = ["customer_abc_history", "customer_abc_profile"]
+    def analyze(self, stage=False, live=True):
+        """Refresh the planner's statistics of the live tables (with
+        ``live``) and of the stage tables of the run (with ``stage``)."""
+        tables = ["customer_abc_history", "customer_abc_profile"] if live else []
         if stage:
             tables += [self.history, self.profile]
         for table in tables:
             self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
-    def statistics_stale(self, written, minimum):
-        """Whether ``written`` rows (history and profiles) are at least
-        ``minimum`` and more than a tenth of what the planner believes the
-        live tables hold (``reltuples``; -1 or 0 for tables never analyzed):
-        as PostgreSQL's autovacuum would judge, but now rather than later."""
+    def believed_rows(self):
+        """Rows the planner believes the live tables (history and profiles)
+        hold (``reltuples``; -1 or 0 for tables never analyzed)."""
         self.cr.execute(
             SQL(
                 "SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class "
@@ -541,8 +539,14 @@ class Writer:
                 "customer_abc_profile",
             )
         )
-        believed = self.cr.fetchone()[0]
-        return written >= minimum and written > believed / 10
+        return self.cr.fetchone()[0]
+
+    def statistics_stale(self, written, minimum):
+        """Whether ``written`` rows (history and profiles) are at least
+        ``minimum`` and more than a tenth of what the planner believes the
+        live tables hold: as PostgreSQL's autovacuum would judge, but now
+        rather than later."""
+        return written >= minimum and written > self.believed_rows() / 10
 
     def drop(self):
         for name in (self.history, self.profile, self.rfm):
