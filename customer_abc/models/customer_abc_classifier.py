@@ -817,10 +817,15 @@ class CustomerAbcClassifier(models.AbstractModel):
         stored ones (:meth:`Reader.rfm_population`)."""
         bounds = None if period_start is None else next(pair for pair in todo if pair[0] == period_start)
         columns = ["partner_id", "recency_days", "frequency", "monetary"]
-        population = pd.DataFrame(reader.rfm_population(wanted, bounds, run.plan["scoped"]), columns=columns)
+        population, stored = reader.rfm_population(wanted, bounds, run.plan["scoped"])
+        population = pd.DataFrame(population, columns=columns)
         if population.empty:
             return
-        writer.stage_rfm(period_start, rfm.score(population))
+        scored = rfm.score(population)
+        if stored is not None:
+            # a scoped run writes the scope's scores and the others' that moved, nothing else
+            scored = _rfm_moves(scored, stored)
+        writer.stage_rfm(period_start, scored)
 
     def _add_rhythm(self, rows, settings):
         """The next expected order of each profile row (``rows``, in place),
@@ -893,7 +898,7 @@ class CustomerAbcClassifier(models.AbstractModel):
         writer.delete_gone_profiles(scoped)
         profiles_written = writer.upsert_profiles() if publish["mode"] == "atomic" else 0
         if publish["mode"] == "atomic":
-            writer.sync_rfm(starts)
+            writer.sync_rfm(starts, scoped=scoped)
         self._invalidate()
         written = run.history_written + history_written + run.profiles_written + profiles_written
         if writer.statistics_stale(written, ANALYZE_MIN_ROWS):
@@ -993,6 +998,19 @@ NUMERIC_VALUE_OUT_OF_RANGE = "22003"
 #: per-customer sums are int64 minor units: the sum of a company's amounts must
 #: stay below this so that no total, cumulative share or product overflows
 SAFE_TOTAL_MINOR_UNITS = 2**62
+
+
+def _rfm_moves(scored, stored):
+    """The rows of ``scored`` (:func:`..analytics.rfm.score`) of customers
+    without stored scores in ``stored`` (arrays ``partner_id``, ``r_score``,
+    ``f_score``, ``m_score``) or whose scores differ from them (the code and
+    the segment follow from the scores)."""
+    previous = pd.DataFrame(stored).set_index("partner_id")
+    joined = scored[["partner_id", "r_score", "f_score", "m_score"]].join(previous, on="partner_id", rsuffix="_was")
+    moved = joined["r_score_was"].isna().to_numpy()
+    for name in ("r_score", "f_score", "m_score"):
+        moved |= joined[name].to_numpy() != joined[f"{name}_was"].to_numpy()
+    return scored[moved]
 
 
 def _chunk_customers(period_count):

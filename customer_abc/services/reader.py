@@ -435,7 +435,13 @@ class Reader:
         input rows.  For a scoped run, the customers outside the scope keep
         their stored figures: of the history of the period (as of its end,
         fixed), or of their profile (as of the last run: the scope holds
-        every customer whose figures of the year changed since)."""
+        every customer whose figures of the year changed since).
+
+        Returns ``(population, stored)``: ``stored`` is ``None`` for a full
+        run; for a scoped run, the stored scores (arrays ``partner_id``,
+        ``r_score``, ``f_score``, ``m_score``; 0 where none is stored) of the
+        customers outside the scope, so that only the scores that move are
+        written."""
         settings = self.settings
         columns = ["partner_id", "recency_days", "frequency", "monetary"]
         if bounds is None:
@@ -458,12 +464,13 @@ class Reader:
             columns,
         )
         if not scoped:
-            return staged
+            return staged, None
         if bounds is None:
             stored = SQL(
                 """
                 SELECT partner_id, %(day)s::date - last_order_date, rfm_frequency,
-                       ROUND(rfm_monetary * %(scale)s)::bigint
+                       ROUND(rfm_monetary * %(scale)s)::bigint,
+                       COALESCE(r_score, 0), COALESCE(f_score, 0), COALESCE(m_score, 0)
                   FROM customer_abc_profile WHERE company_id = %(company)s AND rfm_frequency > 0
                 """,
                 day=last_day,
@@ -473,7 +480,8 @@ class Reader:
         else:
             stored = SQL(
                 """
-                SELECT partner_id, rfm_recency_days, rfm_frequency, ROUND(rfm_monetary * %(scale)s)::bigint
+                SELECT partner_id, rfm_recency_days, rfm_frequency, ROUND(rfm_monetary * %(scale)s)::bigint,
+                       COALESCE(r_score, 0), COALESCE(f_score, 0), COALESCE(m_score, 0)
                   FROM customer_abc_history
                  WHERE company_id = %(company)s AND period_start = %(start)s AND rfm_frequency > 0
                 """,
@@ -481,7 +489,11 @@ class Reader:
                 company=settings.company_id,
                 start=bounds[0],
             )
-        return merge_buyers(read_arrays(self.cr, stored, columns), staged, self.scope_ids())
+        scores = ["r_score", "f_score", "m_score"]
+        stored = read_arrays(self.cr, stored, [*columns, *scores])
+        outside = ~np.isin(stored["partner_id"], self.scope_ids())
+        population = {name: np.concatenate([stored[name][outside], staged[name]]) for name in columns}
+        return population, {name: stored[name][outside] for name in ["partner_id", *scores]}
 
     def population_query(self, scope=None):
         """Commercial partners that are customers of the company (a contact

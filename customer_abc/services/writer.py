@@ -210,15 +210,17 @@ class Writer:
             return SQL("COALESCE(%s, 0)", column)
         return column
 
-    def sync_rfm(self, periods, partners=None):
+    def sync_rfm(self, periods, partners=None, scoped=False):
         """Write the staged RFM scores on the profiles and on the history rows
         of the period starts ``periods`` where they differ (partner ids
         within ``partners``, ``(first, last)``, when given), and clear them
         where the customer has no order in the trailing 12 months any more.
         Rows the upserts just wrote already carry them: this catches the
         customers whose scores moved while their other figures did not (the
-        quintiles rank every customer against all others).  Returns the
-        number of rows written."""
+        quintiles rank every customer against all others).  A ``scoped``
+        run staged only the scope's scores and the others' that moved: only
+        the rows of those customers are looked at.  Returns the number of
+        rows written."""
         cr = self.cr
         company = self.settings.company_id
         written = 0
@@ -246,6 +248,12 @@ class Writer:
             new_values = SQL(", ").join(SQL.identifier("n", f"v{index}") for index in range(len(columns)))
             current = SQL(", ").join(SQL.identifier("t", target) for _name, _kind, target in columns)
             restrict = SQL("AND t.period_start = ANY(%s)", list(periods)) if table == "customer_abc_history" else SQL()
+            if scoped:
+                restrict = SQL(
+                    "%s AND (s.partner_id IS NOT NULL OR t.partner_id IN (SELECT partner_id FROM %s))",
+                    restrict,
+                    SQL.identifier(self.scope),
+                )
             cr.execute(
                 SQL(
                     """

@@ -7,6 +7,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
+import numpy as np
+import pandas as pd
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -318,13 +321,44 @@ class TestRuns(CustomerAbcCase):
         # and a buyer orders a lot: the quintiles of everyone's F and M move
         for day in range(5):
             self._order(self.buyers[6], 900.0, date(2024, 3, 1) + timedelta(days=day))
-        nightly = self._run("nightly", today=DAY_AFTER)
+        staged = []
+        stage_rfm = Writer.stage_rfm
+
+        def spy(writer, period_start, scored):
+            staged.append(len(scored))
+            return stage_rfm(writer, period_start, scored)
+
+        with patch.object(Writer, "stage_rfm", spy):
+            nightly = self._run("nightly", today=DAY_AFTER)
         self.assertEqual(nightly.scope, "changed")
         self.assertEqual(self._profile(ageing).rfm_frequency, 1)
+        buyers_of_the_year = self.env["customer.abc.profile"].search_count([("rfm_frequency", ">", 0)])
+        self.assertLess(staged[-1], buyers_of_the_year, "the scope's scores and the moved ones, not everyone's")
         after_nightly = self._snapshot()
         full = self._run("manual", today=DAY_AFTER)
         self.assertEqual(full.scope, "full")
         self.assertEqual(self._snapshot(), after_nightly)
+
+    def test_only_rfm_scores_that_move_are_written_by_a_scoped_run(self):
+        scored = pd.DataFrame(
+            {
+                "partner_id": [1, 2, 3, 4, 5],
+                "r_score": np.array([5, 4, 3, 2, 1], dtype=np.int8),
+                "f_score": np.array([5, 4, 3, 2, 1], dtype=np.int8),
+                "m_score": np.array([5, 4, 3, 2, 1], dtype=np.int8),
+                "segment": ["champions", "loyal", "need_attention", "hibernating", "lost"],
+            }
+        )
+        stored = {
+            "partner_id": np.array([1, 2, 4, 5]),  # 3: in the scope, no stored score to compare
+            "r_score": np.array([5, 4, 2, 1]),
+            "f_score": np.array([5, 3, 2, 1]),  # 2: F moved
+            "m_score": np.array([5, 4, 3, 0]),  # 4: M moved; 5: no score stored (0)
+        }
+        moved = customer_abc_classifier._rfm_moves(scored, stored)
+        self.assertEqual(moved["partner_id"].tolist(), [2, 3, 4, 5])
+        self.assertEqual(moved["segment"].tolist(), ["loyal", "need_attention", "hibernating", "lost"])
+        self.assertTrue(customer_abc_classifier._rfm_moves(scored.iloc[:0], stored).empty)
 
     @patch.object(customer_abc_classifier, "SCOPE_MAX_SHARE", 0.9)
     def test_lifecycle_moves_with_time_alone(self):
