@@ -248,7 +248,17 @@ class Writer:
             new_values = SQL(", ").join(SQL.identifier("n", f"v{index}") for index in range(len(columns)))
             current = SQL(", ").join(SQL.identifier("t", target) for _name, _kind, target in columns)
             restrict = SQL("AND t.period_start = ANY(%s)", list(periods)) if table == "customer_abc_history" else SQL()
+            rows = SQL("%s t", SQL.identifier(table))
             if scoped:
+                # only the rows with staged scores and those of the scope (the others did not
+                # move), looked up from the few customers concerned (index lookups)
+                rows = SQL(
+                    "(SELECT partner_id FROM %s UNION SELECT partner_id FROM %s) k "
+                    "JOIN %s ON t.partner_id = k.partner_id",
+                    SQL.identifier(self.rfm),
+                    SQL.identifier(self.scope),
+                    rows,
+                )
                 restrict = SQL(
                     "%s AND (s.partner_id IS NOT NULL OR t.partner_id IN (SELECT partner_id FROM %s))",
                     restrict,
@@ -259,7 +269,7 @@ class Writer:
                     """
                     UPDATE %(table)s u SET (%(targets)s) = ROW(%(new_values)s)
                       FROM (SELECT t.id, %(aliased)s
-                              FROM %(table)s t
+                              FROM %(rows)s
                               LEFT JOIN %(stage)s s ON s.partner_id = t.partner_id AND %(condition)s
                              WHERE t.company_id = %(company)s %(restrict)s %(range)s
                                AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)) n
@@ -274,6 +284,7 @@ class Writer:
                     stage=SQL.identifier(self.rfm),
                     condition=condition,
                     company=company,
+                    rows=rows,
                     restrict=restrict,
                     range=self._range(SQL("t.partner_id"), partners),
                 )
