@@ -853,8 +853,8 @@ class CustomerAbcClassifier(models.AbstractModel):
         publish = plan.get("publish")
         if publish is None:
             # statistics of what the compute steps staged, and of the live tables when the
-            # planner believes them to hold fewer rows than customers are published (a first
-            # run of a large book found them empty): the publication's joins depend on them
+            # planner believes them to hold fewer of the company's rows than customers are
+            # published (a first run): the publication's joins are planned on them
             writer.analyze(stage=True, live=writer.believed_rows() < run.customers)
             mode = "atomic"
             if not plan["scoped"] and writer.count_changes(starts) > PUBLISH_ATOMIC_ROWS:
@@ -871,8 +871,9 @@ class CustomerAbcClassifier(models.AbstractModel):
             clock.mark("history")
             profiles_written = writer.upsert_profiles(partners)
             writer.sync_rfm(starts, partners)
-            if writer.statistics_stale(history_written + profiles_written, ANALYZE_MIN_ROWS):
-                writer.analyze()  # the tables grew by more than a tenth: keep the next chunks' plans right
+            # the company's rows grow chunk by chunk: keep the plans of the next chunks right
+            # (planned on a stale estimate of them, an upsert scans them all for each row)
+            writer.analyze()
             clock.mark("profiles")
             publish["chunk"] += 1
             run.write(

@@ -548,23 +548,27 @@ class Writer:
             self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def believed_rows(self):
-        """Rows the planner believes the live tables (history and profiles)
-        hold (``reltuples``; -1 or 0 for tables never analyzed)."""
-        self.cr.execute(
-            SQL(
-                "SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class "
-                "WHERE oid IN (%s::regclass, %s::regclass)",
-                "customer_abc_history",
-                "customer_abc_profile",
+        """Rows of the run's company the planner believes the live tables
+        (history and profiles) hold: its estimate for the company's rows,
+        which is what the publication's joins are planned on (a table full of
+        another company's rows says nothing of this one's)."""
+        believed = 0
+        for table in ("customer_abc_history", "customer_abc_profile"):
+            self.cr.execute(
+                SQL(
+                    "EXPLAIN (FORMAT JSON) SELECT 1 FROM %s WHERE company_id = %s",
+                    SQL.identifier(table),
+                    self.settings.company_id,
+                )
             )
-        )
-        return self.cr.fetchone()[0]
+            believed += self.cr.fetchone()[0][0]["Plan"]["Plan Rows"]
+        return believed
 
     def statistics_stale(self, written, minimum):
         """Whether ``written`` rows (history and profiles) are at least
         ``minimum`` and more than a tenth of what the planner believes the
-        live tables hold: as PostgreSQL's autovacuum would judge, but now
-        rather than later."""
+        live tables hold for the company (:meth:`believed_rows`): as
+        PostgreSQL's autovacuum would judge, but now and per company."""
         return written >= minimum and written > self.believed_rows() / 10
 
     def drop(self):

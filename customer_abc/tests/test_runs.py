@@ -146,23 +146,7 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(self._snapshot(), before, "the same figures, whatever the chunks")
 
     def test_a_run_that_rewrites_much_of_the_tables_refreshes_their_statistics(self):
-        writer = Writer(self.env, RunSettings.for_company(self.env, self.company, TODAY), 0)
-        self.env.cr.execute("ANALYZE customer_abc_history")
-        self.env.cr.execute("ANALYZE customer_abc_profile")
-        self.env.cr.execute("SELECT count(*) FROM customer_abc_history")
-        rows = self.env.cr.fetchone()[0]
-        self.env.cr.execute("SELECT count(*) FROM customer_abc_profile")
-        rows += self.env.cr.fetchone()[0]
-        for written, minimum, stale in [
-            (499, 500, False),  # under the minimum
-            (500, 500, rows < 5000),  # at the minimum, and more than a tenth of the tables
-            (rows // 10, 1, False),  # exactly a tenth: not more
-            (rows // 10 + 1, 1, True),
-        ]:
-            with self.subTest(written=written, minimum=minimum):
-                self.assertEqual(writer.statistics_stale(written, minimum), stale)
         # a first run of a small book: the planner learns what it wrote
-        self._customer("Run Statistics")
         with patch.object(customer_abc_classifier, "ANALYZE_MIN_ROWS", 1):
             run = self._run("manual")
         self.assertGreater(run.history_written + run.profiles_written, 0)
@@ -170,6 +154,23 @@ class TestRuns(CustomerAbcCase):
         believed = self.env.cr.fetchone()[0]
         self.env.cr.execute("SELECT count(*) FROM customer_abc_profile")
         self.assertEqual(believed, self.env.cr.fetchone()[0])
+        # what counts is the planner's estimate of the company's rows
+        self.env.cr.execute("ANALYZE customer_abc_history")
+        self.env.cr.execute("ANALYZE customer_abc_profile")
+        writer = Writer(self.env, RunSettings.for_company(self.env, self.company, TODAY), 0)
+        rows = writer.believed_rows()
+        self.assertEqual(rows, run.history_written + run.profiles_written)
+        other = self.env["res.company"].create({"name": "Run Statistics Co"})
+        other_writer = Writer(self.env, RunSettings.for_company(self.env, other, TODAY), 0)
+        self.assertLessEqual(other_writer.believed_rows(), 2, "another company's rows say nothing of this one's")
+        for written, minimum, stale in [
+            (499, 500, False),  # under the minimum
+            (500, 500, rows < 5000),  # at the minimum, and more than a tenth of the company's rows
+            (rows // 10, 1, False),  # exactly a tenth: not more
+            (rows // 10 + 1, 1, True),
+        ]:
+            with self.subTest(written=written, minimum=minimum):
+                self.assertEqual(writer.statistics_stale(written, minimum), stale)
 
     def test_an_execution_hands_over_before_a_step_that_would_overrun(self):
         run = self.Classifier._request_run(self.company, "manual")
