@@ -73,8 +73,8 @@ JOB_STALE = 3 * JOB_BUDGET
 STALE_AFTER = timedelta(minutes=15)
 MANAGER_GROUP = "sales_team.group_sale_manager"
 
-#: monotonic start of the current execution of the scheduled action, per
-#: (database, lastcall): Odoo calls the action several times per execution
+#: monotonic start and steps done of the current execution of the scheduled
+#: action, per (database, lastcall): Odoo calls the action several times per execution
 _JOB_STARTS = {}
 #: ranking of the periods of a run, per (database, run id), kept between the
 #: compute steps of one process (rebuilt after a restart)
@@ -151,10 +151,11 @@ class CustomerAbcClassifier(models.AbstractModel):
         self = self.sudo()  # noqa: PLW0642
         key = (self.env.cr.dbname, str(self.env.context.get("lastcall")))
         now = time.monotonic()
-        started = _JOB_STARTS.get(key)
-        if started is None or now - started > JOB_STALE:
+        execution = _JOB_STARTS.get(key)
+        if execution is None or now - execution[0] > JOB_STALE:
             # a new execution (an older start is of an execution that ended or was killed)
-            started = _JOB_STARTS[key] = now
+            execution = _JOB_STARTS[key] = [now, 0]
+        started = execution[0]
         self._queue_nightly_runs()
         done = 0
         for run in self._pending_runs():
@@ -163,13 +164,15 @@ class CustomerAbcClassifier(models.AbstractModel):
             while run.state in ("queued", "running"):
                 elapsed = time.monotonic() - started
                 # hand over before a step that would likely end past the budget (the
-                # run's longest step so far tells how long one may take)
-                if elapsed > JOB_BUDGET or (done and elapsed + run.longest_step > JOB_BUDGET):
+                # run's longest step so far tells how long one may take); one step at
+                # least per execution (Odoo 18 calls the action several times in one)
+                if elapsed > JOB_BUDGET or (execution[1] and elapsed + run.longest_step > JOB_BUDGET):
                     self.env.ref("customer_abc.ir_cron_customer_abc_classify")._trigger()
                     compat.cron_commit_progress(self.env, done, self._remaining_steps())
                     return
                 self._run_step(run)
                 done += 1
+                execution[1] += 1
                 compat.cron_commit_progress(self.env, done, self._remaining_steps())
                 if run.state in ("queued", "running") and not self._try_lock(run.company_id):
                     break

@@ -182,6 +182,9 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(run.steps_done, 1, "one step always; the next could end past the budget")
         self.assertEqual(run.state, "running")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next execution goes on")
+        with patch.object(customer_abc_classifier, "JOB_BUDGET", 20.0):
+            self.Classifier._cron_classify()  # Odoo 18 calls it again in the same execution
+        self.assertEqual(run.steps_done, 1, "the execution already did a step: no new one")
         customer_abc_classifier._JOB_STARTS.clear()
         self.Classifier._cron_classify()
         self.assertEqual(run.state, "done")
