@@ -892,6 +892,9 @@ class CustomerAbcClassifier(models.AbstractModel):
             # older backfilled periods one per step; the graded one with the profiles
             writer.delete_gone_history([starts[done]], scoped)
             written = writer.upsert_history([starts[done]])
+            if writer.statistics_stale(written, ANALYZE_MIN_ROWS):
+                # the company's rows grow period by period: plan the next period's upsert on them
+                writer.analyze()
             clock.mark("history")
             run.write({"plan": plan, "periods_done": done + 1, "history_written": run.history_written + written})
             return
