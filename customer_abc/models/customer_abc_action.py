@@ -379,9 +379,10 @@ class CustomerAbcAction(models.Model):
             )
         )
         todo, unassigned = [], 0
+        fallback_id = company.abc_followup_user_id.id
         for profile_id, partner_id, previous, salesperson_id in candidates:
             kind = visit if previous in ("A", "B") else call
-            user_id = salesperson_id or leaders.get(partner_id) or company.abc_followup_user_id.id
+            user_id = salesperson_id or leaders.get(partner_id) or fallback_id
             if not user_id:
                 unassigned += 1
             elif (partner_id, kind.id) not in open_pairs:

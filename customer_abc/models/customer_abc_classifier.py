@@ -803,8 +803,8 @@ class CustomerAbcClassifier(models.AbstractModel):
             profile_rows = profiles.build_profiles(chunk, graded, settings.today, settings.rules)
             self._add_rhythm(profile_rows, settings)
             clock.mark("grading")
-            writer.stage_history(history)
-            writer.stage_profiles(profile_rows)
+            writer.stage_history(history, (first, last))
+            writer.stage_profiles(profile_rows, (first, last))
             clock.mark("history")
             plan["chunk"] = index + 1
         if plan["chunk"] >= len(plan["chunks"]):

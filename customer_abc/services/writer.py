@@ -161,9 +161,10 @@ class Writer:
     def create_stage(self):
         """(Re)create the empty stage tables of the outputs."""
         cr = self.cr
-        history = [(name, HISTORY_TYPES[name]) for name in HISTORY_COLUMNS] + [("sync_hash", "varchar")]
+        history = [(name, HISTORY_TYPES[name]) for name in HISTORY_COLUMNS]
+        history += [("sync_hash", "varchar"), ("kept", "bool")]
         profile = [("partner_id", "int4")] + [(name, kind) for name, kind, _ in PROFILE_COLUMNS]
-        profile += [("sync_hash", "varchar")]
+        profile += [("sync_hash", "varchar"), ("kept", "bool")]
         for table, columns in ((self.history, history), (self.profile, profile)):
             cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
             cr.execute(
@@ -219,8 +220,10 @@ class Writer:
         customers whose scores moved while their other figures did not (the
         quintiles rank every customer against all others).  A ``scoped``
         run staged only the scope's scores and the others' that moved: only
-        the rows of those customers are looked at.  Returns the number of
-        rows written."""
+        the rows of those customers are looked at.  A full run looks only at
+        the rows it kept (:meth:`_stage_kept_apart`): it wrote the others
+        with their scores, or deletes them.  Returns the number of rows
+        written."""
         cr = self.cr
         company = self.settings.company_id
         written = 0
@@ -249,7 +252,16 @@ class Writer:
             current = SQL(", ").join(SQL.identifier("t", target) for _name, _kind, target in columns)
             restrict = SQL("AND t.period_start = ANY(%s)", list(periods)) if table == "customer_abc_history" else SQL()
             rows = SQL("%s t", SQL.identifier(table))
-            if scoped:
+            if not scoped:
+                kept = self.profile if table == "customer_abc_profile" else self.history
+                same_period = SQL("AND t.period_start = k.period_start") if table == "customer_abc_history" else SQL()
+                rows = SQL(
+                    "%s k JOIN %s ON k.kept AND t.partner_id = k.partner_id %s",
+                    SQL.identifier(kept),
+                    rows,
+                    same_period,
+                )
+            else:
                 # only the rows with staged scores and those of the scope (the others did not
                 # move), looked up from the few customers concerned (index lookups)
                 rows = SQL(
@@ -309,13 +321,50 @@ class Writer:
             buffer.seek(0)
             self.cr.copy_expert(copy.code, buffer)
 
-    def stage_history(self, rows):
+    def _stored_hashes(self, table, partners, period_start=None):
+        """The fingerprints stored in ``table`` for the run's company and the
+        partner ids ``partners`` (``(first, last)``), of the period starting
+        ``period_start`` for the history: a Series indexed by partner id."""
+        period = SQL("AND period_start = %s", period_start) if period_start is not None else SQL()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s AND partner_id BETWEEN %s AND %s %s",
+                SQL.identifier(table),
+                self.settings.company_id,
+                partners[0],
+                partners[1],
+                period,
+            )
+        )
+        return pd.Series(dict(rows), dtype=object)
+
+    def _stage_kept_apart(self, table, columns, rows, stored, keys):
+        """``COPY`` the ``rows`` whose fingerprint differs from ``stored``
+        (partner id -> stored fingerprint) whole, and of the others only
+        their ``keys``, their fingerprint and ``kept``: the publication writes
+        only rows whose fingerprint changed, so their figures would never be
+        read (a regrade that moves nothing formats and copies almost nothing),
+        and the RFM sync looks only at the kept rows (the others are written
+        with their scores)."""
+        same = rows["sync_hash"].to_numpy() == stored.reindex(rows["partner_id"].to_numpy()).to_numpy()
+        rows = rows.assign(kept=same)
+        self.copy_rows(table, [*columns, "sync_hash", "kept"], rows[~same])
+        self.copy_rows(table, [*keys, "sync_hash", "kept"], rows[same])
+
+    def stage_history(self, rows, partners):
+        """Stage the history ``rows`` of the partner ids ``partners``
+        (``(first, last)``, a compute chunk)."""
         rows = typed(rows, HISTORY_TYPES)
         rows["method"] = self.settings.method
         rows["sync_hash"] = fingerprints(rows, HISTORY_HASHED).to_numpy()
-        self.copy_rows(self.history, [*HISTORY_COLUMNS, "sync_hash"], rows)
+        for start in rows["period_start"].unique():
+            stored = self._stored_hashes("customer_abc_history", partners, pd.Timestamp(start).date())
+            period = rows[rows["period_start"] == start]
+            self._stage_kept_apart(self.history, HISTORY_COLUMNS, period, stored, ["partner_id", "period_start"])
 
-    def stage_profiles(self, rows):
+    def stage_profiles(self, rows, partners):
+        """Stage the profile ``rows`` of the partner ids ``partners``
+        (``(first, last)``, a compute chunk)."""
         start, end = self.settings.period_bounds
         rows = typed(rows, {name: kind for name, kind, _kind in PROFILE_COLUMNS})
         rows["method"] = self.settings.method
@@ -323,7 +372,8 @@ class Writer:
         rows["period_end"] = end
         names = [name for name, _type, _kind in PROFILE_COLUMNS]
         rows["sync_hash"] = fingerprints(rows, [*names, "method", "period_start", "period_end"]).to_numpy()
-        self.copy_rows(self.profile, ["partner_id", *names, "sync_hash"], rows)
+        stored = self._stored_hashes("customer_abc_profile", partners)
+        self._stage_kept_apart(self.profile, ["partner_id", *names], rows, stored, ["partner_id"])
 
     # ------------------------------------------------------------
     # publication
@@ -382,7 +432,8 @@ class Writer:
                   LEFT JOIN customer_abc_history old
                          ON old.company_id = %(company)s AND old.partner_id = v.partner_id
                         AND old.period_start = v.period_start
-                 WHERE v.period_start = ANY(%(periods)s) AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                 WHERE v.period_start = ANY(%(periods)s) AND NOT v.kept
+                   AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
                 ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
                    SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
                        previous_grade = EXCLUDED.previous_grade, grade_change = EXCLUDED.grade_change,
@@ -499,6 +550,8 @@ class Writer:
             ),
         }
         names = list(owned)
+        # written by the job, not by a user: no create/write user, whose foreign keys would be
+        # checked on each row of a first run (dates kept)
         now = fields.Datetime.now()
         cr.execute(
             SQL(
@@ -507,13 +560,13 @@ class Writer:
                        (company_id, partner_id, %(columns)s, %(derived)s,
                         create_uid, create_date, write_uid, write_date)
                 SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       NULL, %(now)s, NULL, %(now)s
                   FROM %(stage)s v
                   JOIN res_partner p ON p.id = v.partner_id
                   LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
                   LEFT JOIN customer_abc_profile old
                          ON old.company_id = %(company)s AND old.partner_id = v.partner_id
-                 WHERE old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                 WHERE NOT v.kept AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
                 ON CONFLICT (company_id, partner_id) DO UPDATE
                    SET %(assignments)s, %(derived_assignments)s,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
@@ -523,7 +576,6 @@ class Writer:
                 values=SQL(", ").join(owned[name] for name in names),
                 derived_values=SQL(", ").join(derived_insert.values()),
                 company=company,
-                uid=self.env.uid,
                 now=now,
                 stage=SQL.identifier(self.profile),
                 rfm=SQL.identifier(self.rfm),

@@ -109,6 +109,83 @@ class TestRuns(CustomerAbcCase):
         self.env.cr.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'customer_abc_stage%%'")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
 
+    def _run_to_publish(self, kind="manual"):
+        """A run of ``kind`` stepped until its publication is next."""
+        run = self.Classifier._request_run(self.company, kind)
+        run.today = TODAY
+        while run.step != "publish":
+            self.Classifier.sudo()._run_step(run)
+        return run
+
+    def _staged(self, run, table):
+        """(partner id, kept, grade-or-computed grade) of a stage table of ``run``."""
+        grade = "grade" if table == "history" else "computed_grade"
+        return self.env.execute_query(
+            SQL(
+                "SELECT partner_id, kept, %s FROM %s ORDER BY partner_id",
+                SQL.identifier(grade),
+                SQL.identifier(f"customer_abc_stage_{table}_{run.id}"),
+            )
+        )
+
+    def test_a_full_run_stages_only_the_keys_of_the_rows_it_keeps(self):
+        self._run("manual")
+        stored = self._snapshot()
+        self._order(self.buyers[6], 200000.0, date(2024, 2, 25))  # the smallest buyer becomes the largest
+        # scores the quintiles would not give: the run must put them right although it keeps the rows
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_abc_profile SET r_score = 0, rfm_code = NULL WHERE partner_id = %s",
+                self.buyers[1].id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE customer_abc_history SET f_score = 0 WHERE partner_id = %s AND period_start = %s",
+                self.buyers[2].id,
+                date(2024, 2, 1),
+            )
+        )
+        run = self._run_to_publish()
+        profiles = self._staged(run, "profile")
+        # the new largest buyer is staged whole
+        whole = {partner for partner, kept, grade in profiles if not kept}
+        self.assertIn(self.buyers[6].id, whole)
+        for _partner, kept, grade in profiles + self._staged(run, "history"):
+            self.assertEqual(grade is None, kept, "a kept row is staged as its key and fingerprint only")
+        self.assertTrue(any(kept for _partner, kept, _grade in profiles), "unchanged customers are kept")
+        self.Classifier.sudo()._run_step(run)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._profile(self.buyers[6]).grade, "A")
+        history, profiles = self._snapshot()
+        self.assertNotEqual(history, stored[0])
+        # the same figures as a run that writes every row afresh
+        for table in ("customer_abc_history", "customer_abc_profile"):
+            self.env.cr.execute(SQL("DELETE FROM %s WHERE company_id = %s", SQL.identifier(table), self.company.id))
+        run = self._run("manual")
+        self.assertGreater(run.history_written, 0)
+        self.assertEqual(self._snapshot(), (history, profiles))
+        # and the next full run finds everything as it wrote it
+        run = self._run("manual")
+        self.assertEqual((run.history_written, run.profiles_written), (0, 0))
+
+    def test_a_kept_row_deleted_before_the_publication_comes_back_with_the_next_run(self):
+        self._run("manual")
+        stored = self._snapshot()
+        run = self._run_to_publish()
+        self.env["customer.abc.history"].sudo().search(
+            [
+                ("partner_id", "=", self.buyers[0].id),
+                ("company_id", "=", self.company.id),
+                ("period_start", "=", date(2024, 2, 1)),  # the graded period, which every full run writes
+            ]
+        ).unlink()
+        self.Classifier.sudo()._run_step(run)
+        self.assertEqual(run.state, "done", "the keys of a kept row are never inserted as a row")
+        self.assertFalse(self._history(self.buyers[0]))
+        self._run("manual")
+        self.assertEqual(self._snapshot(), stored)
+
     def test_chunks_give_the_grades_of_one_pass(self):
         with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 2):
             chunked = self._run("manual")
