@@ -1,9 +1,9 @@
 {
     "name": "Customer ABC Grading",
     "summary": "Monthly A/B/C/D customer grades, lifecycle and alerts from sale orders",
-    # no series prefix: Odoo 18.0 reads it as 18.0.1.3.0 and 19.0 as 19.0.1.3.0, so this one tree
+    # no series prefix: Odoo 18.0 reads it as 18.0.1.4.0 and 19.0 as 19.0.1.4.0, so this one tree
     # installs on both (an "18.0." prefix makes 19.0 skip the module as not installable)
-    "version": "1.3.0",  # pylint: disable=manifest-version-format
+    "version": "1.4.0",  # pylint: disable=manifest-version-format
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "customer_abc developers",

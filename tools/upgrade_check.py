@@ -34,6 +34,17 @@ for partner in partners:
     if profile and partner.abc_grade != profile.grade:
         problems.append(f"{partner.name}: the contact shows {partner.abc_grade}, the profile {profile.grade}")
 
+# 1.4.0: the history's unique key leads with the customer; the separate index on it is gone
+env.cr.execute(
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'customer_abc_history' "
+    "AND (indexname = 'customer_abc_history__partner_id_index' OR indexname LIKE '%%partner_period_uniq')"
+)
+indexes = dict(env.cr.fetchall())
+if "customer_abc_history__partner_id_index" in indexes:
+    problems.append("the history still has the separate index on the customer of 1.3.0")
+if not any("(partner_id, company_id, period_start)" in definition for definition in indexes.values()):
+    problems.append(f"the history's unique key does not lead with the customer: {indexes}")
+
 # the new code classifies the upgraded data
 Profile.classify(today=date(2024, 3, 15))
 for profile in Profile.search([("partner_id", "in", partners.ids)]):
