@@ -411,7 +411,10 @@ class Writer:
     def upsert_history(self, periods, partners=None):
         """Write the staged history rows of the period starts ``periods``
         whose fingerprint changed, for the partner ids ``partners``
-        (``(first, last)``, default: all).  Returns the count."""
+        (``(first, last)``, default: all).  Whether it changed was decided at
+        staging (``kept``, :meth:`_stage_kept_apart`): no other run of the
+        company writes in between (the run holds the company).  Returns the
+        count."""
         cr = self.cr
         company = self.settings.company_id
         cr.execute(
@@ -429,11 +432,7 @@ class Writer:
                        COALESCE(s.r_score, 0), COALESCE(s.f_score, 0), COALESCE(s.m_score, 0), s.rfm_code, s.segment
                   FROM %(stage)s v
                   LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start = v.period_start
-                  LEFT JOIN customer_abc_history old
-                         ON old.company_id = %(company)s AND old.partner_id = v.partner_id
-                        AND old.period_start = v.period_start
-                 WHERE v.period_start = ANY(%(periods)s) AND NOT v.kept
-                   AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                 WHERE v.period_start = ANY(%(periods)s) AND NOT v.kept %(range)s
                 ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
                    SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
                        previous_grade = EXCLUDED.previous_grade, grade_change = EXCLUDED.grade_change,
@@ -458,23 +457,14 @@ class Writer:
 
     def count_changes(self, periods):
         """Staged history and profile rows that differ from the stored ones."""
-        company = self.settings.company_id
         self.cr.execute(
             SQL(
                 """
-                SELECT (SELECT count(*) FROM %(history)s v
-                          LEFT JOIN customer_abc_history old
-                                 ON old.company_id = %(company)s AND old.partner_id = v.partner_id
-                                AND old.period_start = v.period_start
-                         WHERE v.period_start = ANY(%(periods)s) AND old.sync_hash IS DISTINCT FROM v.sync_hash)
-                     + (SELECT count(*) FROM %(profile)s v
-                          LEFT JOIN customer_abc_profile old ON old.company_id = %(company)s
-                                AND old.partner_id = v.partner_id
-                         WHERE old.sync_hash IS DISTINCT FROM v.sync_hash)
+                SELECT (SELECT count(*) FROM %(history)s v WHERE v.period_start = ANY(%(periods)s) AND NOT v.kept)
+                     + (SELECT count(*) FROM %(profile)s v WHERE NOT v.kept)
                 """,
                 history=SQL.identifier(self.history),
                 profile=SQL.identifier(self.profile),
-                company=company,
                 periods=list(periods),
             )
         )
@@ -503,9 +493,9 @@ class Writer:
         return cr.rowcount
 
     def upsert_profiles(self, partners=None):
-        """Upsert the staged profiles whose fingerprint changed, for the
-        partner ids ``partners`` (``(first, last)``, default: all).  Returns
-        the count."""
+        """Upsert the staged profiles whose fingerprint changed (not
+        ``kept``, see :meth:`upsert_history`), for the partner ids
+        ``partners`` (``(first, last)``, default: all).  Returns the count."""
         cr = self.cr
         settings = self.settings
         company = settings.company_id
@@ -564,9 +554,7 @@ class Writer:
                   FROM %(stage)s v
                   JOIN res_partner p ON p.id = v.partner_id
                   LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
-                  LEFT JOIN customer_abc_profile old
-                         ON old.company_id = %(company)s AND old.partner_id = v.partner_id
-                 WHERE NOT v.kept AND old.sync_hash IS DISTINCT FROM v.sync_hash %(range)s
+                 WHERE NOT v.kept %(range)s
                 ON CONFLICT (company_id, partner_id) DO UPDATE
                    SET %(assignments)s, %(derived_assignments)s,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
@@ -592,12 +580,27 @@ class Writer:
 
     def analyze(self, stage=False, live=True):
         """Refresh the planner's statistics of the live tables (with
-        ``live``) and of the stage tables of the run (with ``stage``)."""
-        tables = ["customer_abc_history", "customer_abc_profile"] if live else []
+        ``live``) and of the stage tables of the run (with ``stage``): of the
+        columns the publication and the next run join and filter on (the
+        table's size too), not of the fifty others (autovacuum still analyzes
+        the whole table: a partial ANALYZE does not reset its count of
+        changed rows)."""
+        tables = []
+        if live:
+            tables += [
+                ("customer_abc_history", ["company_id", "partner_id", "period_start"]),
+                ("customer_abc_profile", ["company_id", "partner_id"]),
+            ]
         if stage:
-            tables += [self.history, self.profile]
-        for table in tables:
-            self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+            tables += [(self.history, ["partner_id", "period_start", "kept"]), (self.profile, ["partner_id", "kept"])]
+        for table, columns in tables:
+            self.cr.execute(
+                SQL(
+                    "ANALYZE %s (%s)",
+                    SQL.identifier(table),
+                    SQL(", ").join(SQL.identifier(column) for column in columns),
+                )
+            )
 
     def believed_rows(self):
         """Rows of the run's company the planner believes the live tables
