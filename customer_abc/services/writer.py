@@ -7,6 +7,7 @@ fields read the profiles.
 
 import io
 
+import numpy as np
 import pandas as pd
 
 from odoo import fields
@@ -139,6 +140,15 @@ def fingerprints(frame, columns):
             )
     hashes = pd.util.hash_pandas_object(normal, index=False)
     return hashes.map("{:016x}".format)
+
+
+def _as_text(column):
+    """``column`` (object dtype: dates, strings, ...) as the text ``COPY``
+    reads, each distinct value formatted once (``to_csv`` would call
+    ``str()`` on every date of every row): None for missing values."""
+    codes, uniques = pd.factorize(column)
+    labels = np.array([str(value) for value in uniques] + [None], dtype=object)
+    return labels[codes]
 
 
 class Writer:
@@ -314,7 +324,10 @@ class Writer:
             SQL.identifier(table),
             SQL(", ").join(SQL.identifier(name) for name in columns),
         )
-        values = frame[columns]
+        values = frame[columns].copy()
+        for name in columns:
+            if values[name].dtype == object:
+                values[name] = _as_text(values[name])
         for start in range(0, len(values), COPY_ROWS):
             buffer = io.StringIO()
             values.iloc[start : start + COPY_ROWS].to_csv(buffer, header=False, index=False)
