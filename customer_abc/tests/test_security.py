@@ -167,11 +167,20 @@ class TestGradesAreSalesInformation(CustomerAbcCase):
             with self.subTest(field=field):
                 with self.assertRaises(AccessError):
                     partner.read([field])
+        Partner = self.env["res.partner"].with_user(self.employee)
         with self.assertRaises(AccessError):
-            self.env["res.partner"].with_user(self.employee).search([("abc_grade", "=", "A")])
+            Partner.search([("abc_grade", "=", "A")])
+        # grouped or sorted by a grade, the groups' or the rows' order would tell it
+        with self.assertRaises(AccessError):
+            Partner._read_group([("id", "=", self.buyer.id)], ["abc_grade"], ["__count"])
+        with self.assertRaises(AccessError):
+            Partner.search([("id", "=", self.buyer.id)], order="abc_lifecycle")
 
     def test_salesman_reads_grades(self):
         self.assertEqual(self.buyer.with_user(self.salesman).abc_grade, "A")
+        Partner = self.env["res.partner"].with_user(self.salesman)
+        self.assertEqual(Partner._read_group([("id", "=", self.buyer.id)], ["abc_grade"], ["__count"]), [("A", 1)])
+        self.assertEqual(Partner.search([("id", "=", self.buyer.id)], order="abc_lifecycle"), self.buyer)
 
     def test_contact_views_show_grades_to_sales_users_only(self):
         for user, shown in ((self.employee, False), (self.salesman, True)):
