@@ -858,6 +858,7 @@ class CustomerAbcClassifier(models.AbstractModel):
             # statistics of what the compute steps staged, and of the live tables when the
             # planner believes them to hold fewer of the company's rows than customers are
             # published (a first run): the publication's joins are planned on them
+            writer.index_kept()
             writer.analyze(stage=True, live=writer.believed_rows() < run.customers)
             mode = "atomic"
             if not plan["scoped"] and writer.count_changes(starts) > PUBLISH_ATOMIC_ROWS:

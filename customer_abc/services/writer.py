@@ -264,6 +264,8 @@ class Writer:
             rows = SQL("%s t", SQL.identifier(table))
             if not scoped:
                 kept = self.profile if table == "customer_abc_profile" else self.history
+                if not self._kept_any(kept, partners):
+                    continue  # a first run: every row was written with its scores
                 same_period = SQL("AND t.period_start = k.period_start") if table == "customer_abc_history" else SQL()
                 rows = SQL(
                     "%s k JOIN %s ON k.kept AND t.partner_id = k.partner_id %s",
@@ -313,6 +315,34 @@ class Writer:
             )
             written += cr.rowcount
         return written
+
+    def index_kept(self):
+        """Index the kept rows of the stage tables (:meth:`_stage_kept_apart`),
+        once the compute steps are done: the RFM sync of a full run joins the
+        company's rows to them, and a nested loop over the company's rows
+        (planned on an estimate of none, a first run's) must not scan the
+        stage for each of them."""
+        for table, columns in ((self.history, ["partner_id", "period_start"]), (self.profile, ["partner_id"])):
+            self.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s) WHERE kept",
+                    SQL.identifier(f"{table}_kept"),
+                    SQL.identifier(table),
+                    SQL(", ").join(SQL.identifier(column) for column in columns),
+                )
+            )
+
+    def _kept_any(self, stage, partners):
+        """Whether the stage table ``stage`` kept a row of the partner ids
+        ``partners`` (``(first, last)``, or all)."""
+        self.cr.execute(
+            SQL(
+                "SELECT EXISTS (SELECT 1 FROM %s k WHERE k.kept %s)",
+                SQL.identifier(stage),
+                self._range(SQL("k.partner_id"), partners),
+            )
+        )
+        return self.cr.fetchone()[0]
 
     def copy_rows(self, table, columns, frame):
         """``COPY`` the ``columns`` of ``frame`` into ``table``, a slice of
