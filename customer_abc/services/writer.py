@@ -18,6 +18,9 @@ from .reader import stage_table
 
 #: rows per ``COPY`` buffer: bounds the memory of a write, whatever the chunk
 COPY_ROWS = 50_000
+#: staged customers fewer than 1 in this many of their id range: their stored
+#: fingerprints are looked up by id rather than read by range
+SPARSE_IDS = 4
 
 # Columns the job writes on the profile: (name, SQL type of the stage table,
 # kind).  ``money`` columns travel as integer minor units and are stored as
@@ -119,29 +122,6 @@ def typed(frame, types):
     return frame
 
 
-def fingerprints(frame, columns):
-    """One hex fingerprint per row of the values ``columns`` (stable across
-    runs and chunks: integers as int64, floats as float64, the rest as
-    objects), to skip rows whose stored figures are the same."""
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    normal = pd.DataFrame(index=frame.index)
-    for name in columns:
-        column = frame[name]
-        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
-            normal[name] = column.astype(_INT_DTYPE)
-        elif pd.api.types.is_float_dtype(column):
-            normal[name] = column.astype("float64")
-        else:
-            normal[name] = pd.Series(
-                [None if value is None or value != value else str(value) for value in column],
-                index=frame.index,
-                dtype=object,
-            )
-    hashes = pd.util.hash_pandas_object(normal, index=False)
-    return hashes.map("{:016x}".format)
-
-
 def _as_text(column):
     """``column`` (object dtype: dates, strings, ...) as the text ``COPY``
     reads, each distinct value formatted once (``to_csv`` would call
@@ -149,6 +129,26 @@ def _as_text(column):
     codes, uniques = pd.factorize(column)
     labels = np.array([str(value) for value in uniques] + [None], dtype=object)
     return labels[codes]
+
+
+def fingerprints(frame, columns):
+    """One hex fingerprint per row of the values ``columns`` (stable across
+    runs and chunks: integers as int64, floats as float64, the rest as
+    objects), to skip rows whose stored figures are the same."""
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    normal = {}
+    for name in columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+            normal[name] = column.to_numpy(_INT_DTYPE)
+        elif pd.api.types.is_float_dtype(column):
+            normal[name] = column.to_numpy("float64")
+        else:
+            # str() of each distinct value, None where missing (None, NaN, NaT)
+            normal[name] = _as_text(column)
+    hashes = pd.util.hash_pandas_object(pd.DataFrame(normal, index=frame.index), index=False)
+    return hashes.map("{:016x}".format)
 
 
 class Writer:
@@ -354,28 +354,35 @@ class Writer:
             SQL.identifier(table),
             SQL(", ").join(SQL.identifier(name) for name in columns),
         )
-        values = frame[columns].copy()
-        for name in columns:
-            if values[name].dtype == object:
-                values[name] = _as_text(values[name])
+        values = frame[columns]
         for start in range(0, len(values), COPY_ROWS):
+            batch = values.iloc[start : start + COPY_ROWS].copy()
+            for name in columns:
+                if batch[name].dtype == object:
+                    batch[name] = _as_text(batch[name])
             buffer = io.StringIO()
-            values.iloc[start : start + COPY_ROWS].to_csv(buffer, header=False, index=False)
+            batch.to_csv(buffer, header=False, index=False)
             buffer.seek(0)
             self.cr.copy_expert(copy.code, buffer)
 
-    def _stored_hashes(self, table, partners, period_start=None):
+    def _stored_hashes(self, table, partner_ids, partners, period_start=None):
         """The fingerprints stored in ``table`` for the run's company and the
-        partner ids ``partners`` (``(first, last)``), of the period starting
-        ``period_start`` for the history: a Series indexed by partner id."""
+        partner ids ``partner_ids`` (of the range ``partners``, ``(first,
+        last)``), of the period starting ``period_start`` for the history: a
+        Series indexed by partner id.  A range scan where the ids fill their
+        range (a full run's chunk), lookups of the ids where they are few in
+        it (a nightly run's changed customers, spread over every id)."""
         period = SQL("AND period_start = %s", period_start) if period_start is not None else SQL()
+        if len(partner_ids) * SPARSE_IDS < partners[1] - partners[0] + 1:
+            which = SQL("partner_id = ANY(%s)", [int(partner_id) for partner_id in partner_ids])
+        else:
+            which = SQL("partner_id BETWEEN %s AND %s", partners[0], partners[1])
         rows = self.env.execute_query(
             SQL(
-                "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s AND partner_id BETWEEN %s AND %s %s",
+                "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s AND %s %s",
                 SQL.identifier(table),
                 self.settings.company_id,
-                partners[0],
-                partners[1],
+                which,
                 period,
             )
         )
@@ -401,8 +408,10 @@ class Writer:
         rows["method"] = self.settings.method
         rows["sync_hash"] = fingerprints(rows, HISTORY_HASHED).to_numpy()
         for start in rows["period_start"].unique():
-            stored = self._stored_hashes("customer_abc_history", partners, pd.Timestamp(start).date())
             period = rows[rows["period_start"] == start]
+            stored = self._stored_hashes(
+                "customer_abc_history", period["partner_id"].to_numpy(), partners, pd.Timestamp(start).date()
+            )
             self._stage_kept_apart(self.history, HISTORY_COLUMNS, period, stored, ["partner_id", "period_start"])
 
     def stage_profiles(self, rows, partners):
@@ -415,7 +424,7 @@ class Writer:
         rows["period_end"] = end
         names = [name for name, _type, _kind in PROFILE_COLUMNS]
         rows["sync_hash"] = fingerprints(rows, [*names, "method", "period_start", "period_end"]).to_numpy()
-        stored = self._stored_hashes("customer_abc_profile", partners)
+        stored = self._stored_hashes("customer_abc_profile", rows["partner_id"].to_numpy(), partners)
         self._stage_kept_apart(self.profile, ["partner_id", *names], rows, stored, ["partner_id"])
 
     # ------------------------------------------------------------

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 from .. import compat
 from ..hooks import post_init_hook
 from ..models import customer_abc_classifier
+from ..services import writer as writer_module
 from ..services.settings import RunSettings
 from ..services.writer import Writer
 from .common import TODAY, CustomerAbcCase
@@ -185,6 +186,45 @@ class TestRuns(CustomerAbcCase):
         self.assertFalse(self._history(self.buyers[0]))
         self._run("manual")
         self.assertEqual(self._snapshot(), stored)
+
+    def test_fingerprints_stay_those_stored_by_earlier_versions(self):
+        """A fingerprint that changed with the code would make the first run
+        after an upgrade rewrite every row: compare with the original
+        implementation (a Python str() per value) on every kind of column."""
+
+        def original(frame, columns):
+            normal = pd.DataFrame(index=frame.index)
+            for name in columns:
+                column = frame[name]
+                if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+                    normal[name] = column.astype("int64")
+                elif pd.api.types.is_float_dtype(column):
+                    normal[name] = column.astype("float64")
+                else:
+                    normal[name] = pd.Series(
+                        [None if value is None or value != value else str(value) for value in column],
+                        index=frame.index,
+                        dtype=object,
+                    )
+            return pd.util.hash_pandas_object(normal, index=False).map("{:016x}".format)
+
+        frame = pd.DataFrame(
+            {
+                "count": [3, 0, -1, 2**40, 7],
+                "flag": [True, False, True, False, True],
+                "share": [12.5, float("nan"), 0.0, 15.0, 1 / 3],
+                "grade": ["A", None, "B", "A", float("nan")],
+                "day": [date(2024, 2, 1), None, date(2024, 2, 1), float("nan"), date(2023, 12, 31)],
+                "stamp": pd.to_datetime(
+                    ["2024-02-01 00:00", None, "2024-02-01 00:00", "2024-03-05 10:00", "2024-02-01 00:00"]
+                ),
+            },
+            index=[11, 12, 13, 14, 15],
+        )
+        columns = list(frame.columns)
+        expected = original(frame, columns)
+        self.assertEqual(writer_module.fingerprints(frame, columns).tolist(), expected.tolist())
+        self.assertEqual(len(set(expected)), 5)
 
     def test_chunks_give_the_grades_of_one_pass(self):
         with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 2):
