@@ -362,8 +362,16 @@ class CustomerAbcAction(models.Model):
             return 0
         visit = self.env.ref("customer_abc.mail_activity_type_visit")
         call = self.env.ref("mail.mail_activity_data_call")
-        partner_ids = [partner_id for _id, partner_id, _grade, _user in candidates]
         leaders = self._abc_team_leaders(company, [row[1] for row in candidates if not row[3]], replica=replica)
+        fallback_id = company.abc_followup_user_id.id
+        assignable, unassigned = [], 0
+        for profile_id, partner_id, previous, salesperson_id in candidates:
+            kind = visit if previous in ("A", "B") else call
+            user_id = salesperson_id or leaders.get(partner_id) or fallback_id
+            if user_id:
+                assignable.append((profile_id, kind, user_id, partner_id))
+            else:
+                unassigned += 1
         # Odoo 19 archives a done activity by a pending write: flush it before reading
         self.env["mail.activity"].flush_model(["active", "res_model", "res_id", "activity_type_id"])
         open_pairs = set(
@@ -373,20 +381,14 @@ class CustomerAbcAction(models.Model):
                     SELECT res_id, activity_type_id FROM mail_activity
                      WHERE active AND res_model = 'res.partner' AND res_id = ANY(%s) AND activity_type_id IN %s
                     """,
-                    partner_ids,
+                    [row[3] for row in assignable],
                     (visit.id, call.id),
                 )
             )
+            if assignable
+            else []
         )
-        todo, unassigned = [], 0
-        fallback_id = company.abc_followup_user_id.id
-        for profile_id, partner_id, previous, salesperson_id in candidates:
-            kind = visit if previous in ("A", "B") else call
-            user_id = salesperson_id or leaders.get(partner_id) or fallback_id
-            if not user_id:
-                unassigned += 1
-            elif (partner_id, kind.id) not in open_pairs:
-                todo.append((profile_id, kind, user_id, partner_id))
+        todo = [row for row in assignable if (row[3], row[1].id) not in open_pairs]
         held = self._followup_holdouts(company, [row[3] for row in todo], start)
         treated = [row[:3] for row in todo if row[3] not in held]
         held_out = [row[:3] for row in todo if row[3] in held]
