@@ -207,8 +207,6 @@ class Writer:
         frame["period_start"] = period_start
         names = ["partner_id", "period_start", *(name for name, _kind, _target in RFM_COLUMNS)]
         self.copy_rows(self.rfm, names, frame)
-        # the publication joins on it: statistics of what is staged so far
-        self.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.rfm)))
 
     def _rfm_value(self, name, kind):
         """The stored value of the RFM stage column ``name`` (alias ``s``):
@@ -644,7 +642,11 @@ class Writer:
                 ("customer_abc_profile", ["company_id", "partner_id"]),
             ]
         if stage:
-            tables += [(self.history, ["partner_id", "period_start", "kept"]), (self.profile, ["partner_id", "kept"])]
+            tables += [
+                (self.history, ["partner_id", "period_start", "kept"]),
+                (self.profile, ["partner_id", "kept"]),
+                (self.rfm, ["partner_id", "period_start"]),
+            ]
         for table, columns in tables:
             self.cr.execute(
                 SQL(
