@@ -14,7 +14,7 @@ from odoo import fields
 from odoo.tools import SQL
 
 from ..analytics.classification import HISTORY_COLUMNS
-from .reader import stage_table
+from .reader import read_frame, stage_table
 
 #: rows per ``COPY`` buffer: bounds the memory of a write, whatever the chunk
 COPY_ROWS = 50_000
@@ -375,16 +375,18 @@ class Writer:
             which = SQL("partner_id = ANY(%s)", [int(partner_id) for partner_id in partner_ids])
         else:
             which = SQL("partner_id BETWEEN %s AND %s", partners[0], partners[1])
-        rows = self.env.execute_query(
+        stored = read_frame(
+            self.cr,
             SQL(
                 "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s AND %s %s",
                 SQL.identifier(table),
                 self.settings.company_id,
                 which,
                 period,
-            )
+            ),
+            text=["sync_hash"],
         )
-        return pd.Series(dict(rows), dtype=object)
+        return pd.Series(stored["sync_hash"].to_numpy(dtype=object), index=stored["partner_id"].to_numpy())
 
     def _stage_kept_apart(self, table, columns, rows, stored, keys):
         """``COPY`` the ``rows`` whose fingerprint differs from ``stored``
