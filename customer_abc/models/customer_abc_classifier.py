@@ -865,7 +865,11 @@ class CustomerAbcClassifier(models.AbstractModel):
                 mode = "chunked"
             publish = plan["publish"] = {"mode": mode, "chunk": 0}
             if mode == "chunked":
-                run.write({"plan": plan, "steps_total": run.steps_total + len(plan["chunks"])})
+                # this step, a step per chunk and the last one, instead of the planned publication
+                # step (and of the backfill's one step per older period)
+                planned = 1 + (len(todo) - 1 if run.backfill else 0)
+                steps = 1 + len(plan["chunks"]) + 1
+                run.write({"plan": plan, "steps_total": run.steps_total - planned + steps})
                 clock.mark("history")
                 return
         scoped = plan["scoped"]

@@ -261,6 +261,22 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(len(backfill.plan["wanted"]), 13, "March 2023 to February 2024, and February 2023")
         self.assertEqual(len(backfill.plan["chunks"]), 4, "13 periods read: chunks of 2 of the 8 customers")
         self.assertEqual(self._snapshot(), before, "the same figures, whatever the chunks")
+        self.assertEqual(backfill.steps_done, backfill.steps_total)
+        # the same backfill published a chunk at a time: its progress ends at 100 % too
+        for table in ("customer_abc_history", "customer_abc_profile"):
+            self.env.cr.execute(SQL("UPDATE %s SET sync_hash = 'stale'", SQL.identifier(table)))
+        post_init_hook(self.env)
+        chunked = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
+        chunked.write({"today": TODAY})
+        with (
+            patch.object(customer_abc_classifier, "CHUNK_ROWS", 13 * 2),
+            patch.object(customer_abc_classifier, "PUBLISH_ATOMIC_ROWS", 1),
+        ):
+            while chunked.state in ("queued", "running"):
+                self.Classifier.sudo()._run_step(chunked)
+        self.assertEqual((chunked.state, chunked.plan["publish"]["mode"]), ("done", "chunked"))
+        self.assertEqual(chunked.steps_done, chunked.steps_total)
+        self.assertEqual(self._snapshot(), before)
 
     def test_a_run_that_rewrites_much_of_the_tables_refreshes_their_statistics(self):
         # a first run of a small book: the planner learns what it wrote
@@ -325,6 +341,7 @@ class TestRuns(CustomerAbcCase):
         self.assertTrue(seen_publishing, "the screens say the figures are being replaced")
         self.assertEqual(run.plan["publish"]["mode"], "chunked")
         self.assertEqual(run.profiles_written, 8)
+        self.assertEqual(run.steps_done, run.steps_total, "the progress ends at 100 %, not above")
         self.assertEqual(self._snapshot(), before)
 
     def test_share_method_in_chunks(self):
