@@ -43,11 +43,20 @@ RUNS = (("first", "manual", 0), ("next", "nightly", 1), ("regrade", "manual", 1)
 GENERATOR_VERSION = "2"
 
 
+_CONFIGURED = []
+
+
 def odoo_config(addons_path):
+    """Odoo's configuration, once per process (Odoo 18 fails to parse it a
+    second time once a registry was loaded: a data template built after a
+    size's runs)."""
     from odoo.tools import config
 
+    if _CONFIGURED:
+        return
     args = [f"--addons-path={addons_path}", "--log-level=warn", *shlex.split(os.environ.get("ODOO_DB_ARGS", ""))]
     config.parse_config(args)
+    _CONFIGURED.append(addons_path)
 
 
 def ensure_second_company(env):
