@@ -9,7 +9,7 @@
 # Each is watched by tools/prod_check.py: finished or not, job executions,
 # longest transaction of the job and of an execution's cron lock, peak RSS of
 # each server process (the cron worker among them), workers killed (log).
-# PROD_KEEP=1 keeps the database.  Not part of CI (about 30 minutes at 10M).
+# PROD_KEEP=1 keeps the database.  Not part of CI (about 20 minutes at 10M once the data template exists).
 source "$(dirname "$0")/common.sh"
 check_odoo_src
 cd "$REPO"
