@@ -500,17 +500,23 @@ class CustomerAbcAction(models.Model):
         replica when ``replica`` (see :meth:`_abc_evaluate`) gives one."""
         if not partner_ids:
             return {}
+        # only orders of a team with a leader can give one (none configured: no order is read)
+        self.env["crm.team"].flush_model(["user_id"])
+        led = [row[0] for row in self.env.execute_query(SQL("SELECT id FROM crm_team WHERE user_id IS NOT NULL"))]
+        if not led:
+            return {}
         query = SQL(
             """
             SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, team.user_id
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
               JOIN crm_team team ON team.id = so.team_id
-             WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND team.user_id IS NOT NULL
+             WHERE p.commercial_partner_id = ANY(%s) AND so.company_id = %s AND so.team_id = ANY(%s)
           ORDER BY p.commercial_partner_id, so.date_order DESC
             """,
             partner_ids,
             company.id,
+            led,
         )
         if replica is not None:
             self.env["sale.order"].flush_model()
