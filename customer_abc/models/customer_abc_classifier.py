@@ -594,7 +594,8 @@ class CustomerAbcClassifier(models.AbstractModel):
                 "scope": "changed" if scoped else "full",
                 "customers": count,
                 "step": "compute",
-                "steps_total": 3 + len(rfm_todo) + len(plan["chunks"]) + (len(todo) - 1 if run.backfill else 0),
+                # plan, read, one per RFM as-of day and per chunk, then the publication
+                "steps_total": 2 + len(rfm_todo) + len(plan["chunks"]) + _atomic_publication_steps(run, todo),
             }
         )
         clock.mark("aggregate")
@@ -865,11 +866,9 @@ class CustomerAbcClassifier(models.AbstractModel):
                 mode = "chunked"
             publish = plan["publish"] = {"mode": mode, "chunk": 0}
             if mode == "chunked":
-                # this step, a step per chunk and the last one, instead of the planned publication
-                # step (and of the backfill's one step per older period)
-                planned = 1 + (len(todo) - 1 if run.backfill else 0)
+                # this step, a step per chunk and the last one, instead of the planned atomic ones
                 steps = 1 + len(plan["chunks"]) + 1
-                run.write({"plan": plan, "steps_total": run.steps_total - planned + steps})
+                run.write({"plan": plan, "steps_total": run.steps_total - _atomic_publication_steps(run, todo) + steps})
                 clock.mark("history")
                 return
         scoped = plan["scoped"]
@@ -1023,6 +1022,12 @@ def _rfm_moves(scored, stored):
     for name in ("r_score", "f_score", "m_score"):
         moved |= joined[name].to_numpy() != joined[f"{name}_was"].to_numpy()
     return scored[moved]
+
+
+def _atomic_publication_steps(run, todo):
+    """Steps of a publication in one go of the periods ``todo``: one, and
+    for a backfill one more per older period (published a step each)."""
+    return 1 + (len(todo) - 1 if run.backfill else 0)
 
 
 def _chunk_customers(period_count):

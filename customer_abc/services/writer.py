@@ -314,13 +314,17 @@ class Writer:
             written += cr.rowcount
         return written
 
+    def _stage_keys(self):
+        """The key columns of the history and profile stage tables."""
+        return {self.history: ["partner_id", "period_start"], self.profile: ["partner_id"]}
+
     def index_kept(self):
         """Index the kept rows of the stage tables (:meth:`_stage_kept_apart`),
         once the compute steps are done: the RFM sync of a full run joins the
         company's rows to them, and a nested loop over the company's rows
         (planned on an estimate of none, a first run's) must not scan the
         stage for each of them."""
-        for table, columns in ((self.history, ["partner_id", "period_start"]), (self.profile, ["partner_id"])):
+        for table, columns in self._stage_keys().items():
             self.cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON %s (%s) WHERE kept",
@@ -372,13 +376,13 @@ class Writer:
         it (a nightly run's changed customers, spread over every id)."""
         period = SQL("AND period_start = %s", period_start) if period_start is not None else SQL()
         if len(partner_ids) * SPARSE_IDS < partners[1] - partners[0] + 1:
-            which = SQL("partner_id = ANY(%s)", [int(partner_id) for partner_id in partner_ids])
+            which = SQL("AND partner_id = ANY(%s)", [int(partner_id) for partner_id in partner_ids])
         else:
-            which = SQL("partner_id BETWEEN %s AND %s", partners[0], partners[1])
+            which = self._range(SQL("partner_id"), partners)
         stored = read_frame(
             self.cr,
             SQL(
-                "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s AND %s %s",
+                "SELECT partner_id, sync_hash FROM %s WHERE company_id = %s %s %s",
                 SQL.identifier(table),
                 self.settings.company_id,
                 which,
@@ -388,10 +392,10 @@ class Writer:
         )
         return pd.Series(stored["sync_hash"].to_numpy(dtype=object), index=stored["partner_id"].to_numpy())
 
-    def _stage_kept_apart(self, table, columns, rows, stored, keys):
+    def _stage_kept_apart(self, table, columns, rows, stored):
         """``COPY`` the ``rows`` whose fingerprint differs from ``stored``
         (partner id -> stored fingerprint) whole, and of the others only
-        their ``keys``, their fingerprint and ``kept``: the publication writes
+        their key (:meth:`_stage_keys`), their fingerprint and ``kept``: the publication writes
         only rows whose fingerprint changed, so their figures would never be
         read (a regrade that moves nothing formats and copies almost nothing),
         and the RFM sync looks only at the kept rows (the others are written
@@ -399,7 +403,7 @@ class Writer:
         same = rows["sync_hash"].to_numpy() == stored.reindex(rows["partner_id"].to_numpy()).to_numpy()
         rows = rows.assign(kept=same)
         self.copy_rows(table, [*columns, "sync_hash", "kept"], rows[~same])
-        self.copy_rows(table, [*keys, "sync_hash", "kept"], rows[same])
+        self.copy_rows(table, [*self._stage_keys()[table], "sync_hash", "kept"], rows[same])
 
     def stage_history(self, rows, partners):
         """Stage the history ``rows`` of the partner ids ``partners``
@@ -412,7 +416,7 @@ class Writer:
             stored = self._stored_hashes(
                 "customer_abc_history", period["partner_id"].to_numpy(), partners, pd.Timestamp(start).date()
             )
-            self._stage_kept_apart(self.history, HISTORY_COLUMNS, period, stored, ["partner_id", "period_start"])
+            self._stage_kept_apart(self.history, HISTORY_COLUMNS, period, stored)
 
     def stage_profiles(self, rows, partners):
         """Stage the profile ``rows`` of the partner ids ``partners``
@@ -425,7 +429,7 @@ class Writer:
         names = [name for name, _type, _kind in PROFILE_COLUMNS]
         rows["sync_hash"] = fingerprints(rows, [*names, "method", "period_start", "period_end"]).to_numpy()
         stored = self._stored_hashes("customer_abc_profile", rows["partner_id"].to_numpy(), partners)
-        self._stage_kept_apart(self.profile, ["partner_id", *names], rows, stored, ["partner_id"])
+        self._stage_kept_apart(self.profile, ["partner_id", *names], rows, stored)
 
     # ------------------------------------------------------------
     # publication
@@ -644,11 +648,8 @@ class Writer:
                 ("customer_abc_profile", ["company_id", "partner_id"]),
             ]
         if stage:
-            tables += [
-                (self.history, ["partner_id", "period_start", "kept"]),
-                (self.profile, ["partner_id", "kept"]),
-                (self.rfm, ["partner_id", "period_start"]),
-            ]
+            tables += [(table, [*keys, "kept"]) for table, keys in self._stage_keys().items()]
+            tables.append((self.rfm, ["partner_id", "period_start"]))
         for table, columns in tables:
             self.cr.execute(
                 SQL(

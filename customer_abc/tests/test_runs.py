@@ -118,6 +118,15 @@ class TestRuns(CustomerAbcCase):
             self.Classifier.sudo()._run_step(run)
         return run
 
+    def _backfill(self):
+        """The backfill the install queues, run to its end a step at a time."""
+        post_init_hook(self.env)
+        run = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
+        run.write({"today": TODAY})
+        while run.state in ("queued", "running"):
+            self.Classifier.sudo()._run_step(run)
+        return run
+
     def _staged(self, run, table):
         """(partner id, kept, grade-or-computed grade) of a stage table of ``run``."""
         grade = "grade" if table == "history" else "computed_grade"
@@ -251,12 +260,8 @@ class TestRuns(CustomerAbcCase):
             nightly = self._run("manual")
         self.assertEqual(len(nightly.plan["chunks"]), 3, "3 periods read: chunks of 3 of the 8 customers")
         before = self._snapshot()
-        post_init_hook(self.env)
-        backfill = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
-        backfill.write({"today": TODAY})
         with patch.object(customer_abc_classifier, "CHUNK_ROWS", 13 * 2):
-            while backfill.state in ("queued", "running"):
-                self.Classifier.sudo()._run_step(backfill)
+            backfill = self._backfill()
         self.assertEqual(backfill.state, "done")
         self.assertEqual(len(backfill.plan["wanted"]), 13, "March 2023 to February 2024, and February 2023")
         self.assertEqual(len(backfill.plan["chunks"]), 4, "13 periods read: chunks of 2 of the 8 customers")
@@ -265,15 +270,11 @@ class TestRuns(CustomerAbcCase):
         # the same backfill published a chunk at a time: its progress ends at 100 % too
         for table in ("customer_abc_history", "customer_abc_profile"):
             self.env.cr.execute(SQL("UPDATE %s SET sync_hash = 'stale'", SQL.identifier(table)))
-        post_init_hook(self.env)
-        chunked = self.Run.search([("company_id", "=", self.company.id), ("state", "=", "queued")])
-        chunked.write({"today": TODAY})
         with (
             patch.object(customer_abc_classifier, "CHUNK_ROWS", 13 * 2),
             patch.object(customer_abc_classifier, "PUBLISH_ATOMIC_ROWS", 1),
         ):
-            while chunked.state in ("queued", "running"):
-                self.Classifier.sudo()._run_step(chunked)
+            chunked = self._backfill()
         self.assertEqual((chunked.state, chunked.plan["publish"]["mode"]), ("done", "chunked"))
         self.assertEqual(chunked.steps_done, chunked.steps_total)
         self.assertEqual(self._snapshot(), before)
@@ -375,11 +376,8 @@ class TestRuns(CustomerAbcCase):
         self._run("manual")
         before = self.env["customer.abc.cockpit"].get_cockpit_data()
         self._order(self.buyers[6], 200000.0, date(2024, 2, 25))
-        run = self.Classifier._request_run(self.company, "manual")
-        run.today = TODAY
+        run = self._run_to_publish()
         Classifier = self.Classifier.sudo()
-        while run.step != "publish":
-            Classifier._run_step(run)
         self.assertEqual(self._profile(self.buyers[6]).grade, "D", "not published yet")
         during = self.env["customer.abc.cockpit"].get_cockpit_data()
         self.assertEqual(during["sections"], before["sections"])
