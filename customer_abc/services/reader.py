@@ -26,6 +26,8 @@ _logger = logging.getLogger(__name__)
 #: work_mem of the transaction of the stage aggregate (sorts and hashes of a
 #: million customers' figures)
 AGGREGATE_WORK_MEM = "64MB"
+#: parallel_tuple_cost of that transaction (PostgreSQL's default: 0.1)
+AGGREGATE_PARALLEL_TUPLE_COST = 0.01
 
 #: prefix of the stage tables of the runs (unlogged, dropped when a run ends
 #: and by the uninstall hook)
@@ -36,6 +38,20 @@ def stage_table(run_id, kind):
     """Name of the stage table ``kind`` (``scope``, ``input``, ``history``,
     ``profile``) of the run ``run_id``."""
     return f"{STAGE_PREFIX}_{kind}_{int(run_id)}"
+
+
+def aggregate_settings(cr):
+    """Planner settings of the transaction of ``cr`` for the stage input
+    aggregate: a larger ``work_mem`` keeps a large book's aggregate in memory
+    (the default 4 MB spills it to disk); no JIT (compiling the query's
+    hundred-odd expressions costs more than it saves: measured 8 %); and
+    rows passed from parallel workers costed at a tenth of the default, so
+    that the order-day gaps are sorted by the workers too (the planner
+    otherwise sorts them in one process: the aggregate took 17 % longer at
+    100,000 customers and 20 % at 1,000,000)."""
+    cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
+    cr.execute(SQL("SET LOCAL jit = off"))
+    cr.execute(SQL("SET LOCAL parallel_tuple_cost = %s", AGGREGATE_PARALLEL_TUPLE_COST))
 
 
 def table_exists(cr, name):
@@ -231,6 +247,7 @@ class Reader:
         replica) into a temporary file, for :meth:`stage_inputs`."""
         for model in ("sale.order", "res.partner", "account.move.line", "customer.abc.action", "loyalty.card"):
             self.env[model].flush_model()
+        aggregate_settings(source)
         return copy_out(source, self.input_query(wanted))
 
     def stage_inputs(self, wanted, scoped, spool=None):
@@ -247,11 +264,8 @@ class Reader:
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.input)))
         if spool is None:
             # CREATE TABLE AS, not INSERT ... SELECT: PostgreSQL may read the orders with
-            # parallel workers for the former only; a larger work_mem keeps a large
-            # book's aggregate in memory (the default 4 MB spills it to disk); no JIT: compiling
-            # the query's hundred-odd expressions costs more than it saves (measured: 8 %)
-            cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
-            cr.execute(SQL("SET LOCAL jit = off"))
+            # parallel workers for the former only
+            aggregate_settings(cr)
             query = self.input_query(wanted, SQL.identifier(self.scope) if scoped else None)
             cr.execute(
                 SQL(
