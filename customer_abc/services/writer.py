@@ -111,7 +111,7 @@ def typed(frame, types):
     """``frame`` with the columns of ``types`` (name -> SQL type) in the
     dtype of their SQL type: a float column stays float in a chunk where all
     values happen to be whole (PostgreSQL prints 15.0 as 15)."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never written in place
     for name, kind in types.items():
         if name not in frame:
             continue
@@ -203,7 +203,7 @@ class Writer:
     def stage_rfm(self, period_start, scored):
         """Stage the RFM scores ``scored`` (:func:`..analytics.rfm.score`) of
         the period starting ``period_start``, or of the profiles (``None``)."""
-        frame = scored.copy()
+        frame = scored.copy(deep=False)
         frame["period_start"] = period_start
         names = ["partner_id", "period_start", *(name for name, _kind, _target in RFM_COLUMNS)]
         self.copy_rows(self.rfm, names, frame)
@@ -401,9 +401,12 @@ class Writer:
         and the RFM sync looks only at the kept rows (the others are written
         with their scores)."""
         same = rows["sync_hash"].to_numpy() == stored.reindex(rows["partner_id"].to_numpy()).to_numpy()
-        rows = rows.assign(kept=same)
-        self.copy_rows(table, [*columns, "sync_hash", "kept"], rows[~same])
-        self.copy_rows(table, [*self._stage_keys()[table], "sync_hash", "kept"], rows[same])
+        rows = rows.copy(deep=False)
+        rows["kept"] = same
+        changed = [*columns, "sync_hash", "kept"]
+        self.copy_rows(table, changed, rows.loc[~same, changed])
+        keys = [*self._stage_keys()[table], "sync_hash", "kept"]
+        self.copy_rows(table, keys, rows.loc[same, keys])
 
     def stage_history(self, rows, partners):
         """Stage the history ``rows`` of the partner ids ``partners``
