@@ -17,7 +17,7 @@ wanted="$(cat "$ODOO_REQUIREMENTS" requirements.txt requirements-dev.txt | sha25
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "setup: installing pinned requirements into $VENV"
     pip_install -r "$ODOO_REQUIREMENTS" -r requirements.txt -r requirements-dev.txt
-    "$PY" -c "import pandas, xlsxwriter, phonenumbers, websocket, psycopg2" || { echo "setup: dependencies missing" >&2; exit 1; }
+    "$PY" -c "import pandas, pyarrow, xlsxwriter, phonenumbers, websocket, psycopg2" || { echo "setup: dependencies missing" >&2; exit 1; }
     echo "$wanted" > "$stamp"
 fi
 if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null && ! command -v chromium-browser >/dev/null; then

@@ -131,6 +131,52 @@ def _as_text(column):
     return labels[codes]
 
 
+def _arrow():
+    """``(pyarrow, pyarrow.csv)``, or ``None`` when pyarrow is not installed
+    (imported on first use: the server's other workers never load it)."""
+    try:
+        import pyarrow  # pylint: disable=import-outside-toplevel
+        from pyarrow import csv  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return pyarrow, csv
+
+
+def csv_buffer(columns, arrow=True):
+    """The rows of ``columns`` (name -> numpy array, all of one length) as
+    a CSV buffer for ``COPY ... WITH (FORMAT csv)``: missing values (None,
+    NaN, NaT) empty, so NULL.  Written by pyarrow when it is installed (six
+    times as fast as pandas' ``to_csv``, and no frame is built), else by
+    pandas; the two give the same values to PostgreSQL."""
+    modules = _arrow() if arrow else None
+    if modules is None:
+        frame = pd.DataFrame(
+            {name: _as_text(values) if values.dtype == object else values for name, values in columns.items()}
+        )
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False)
+        buffer.seek(0)
+        return buffer
+    pyarrow, csv = modules
+    # the system allocator, not pyarrow's own arenas: a worker's address space is capped
+    # (limit_memory_hard) and its memory is returned when the batch is written
+    pool = pyarrow.system_memory_pool()
+    arrays = []
+    for values in columns.values():
+        if values.dtype == object:
+            text = _as_text(values)
+            # pandas writes an empty string as an empty field: NULL to PostgreSQL, as here
+            text[text == ""] = None
+            arrays.append(pyarrow.array(text, type=pyarrow.string(), memory_pool=pool))
+        else:
+            arrays.append(pyarrow.array(values, from_pandas=True, memory_pool=pool))
+    table = pyarrow.Table.from_arrays(arrays, names=list(columns))
+    buffer = io.BytesIO()
+    csv.write_csv(table, buffer, csv.WriteOptions(include_header=False), memory_pool=pool)
+    buffer.seek(0)
+    return buffer
+
+
 def fingerprints(frame, columns):
     """One hex fingerprint per row of the values ``columns`` (stable across
     runs and chunks: integers as int64, floats as float64, the rest as
@@ -356,16 +402,10 @@ class Writer:
             SQL.identifier(table),
             SQL(", ").join(SQL.identifier(name) for name in columns),
         )
-        values = frame[columns]
-        for start in range(0, len(values), COPY_ROWS):
-            batch = values.iloc[start : start + COPY_ROWS].copy()
-            for name in columns:
-                if batch[name].dtype == object:
-                    batch[name] = _as_text(batch[name])
-            buffer = io.StringIO()
-            batch.to_csv(buffer, header=False, index=False)
-            buffer.seek(0)
-            self.cr.copy_expert(copy.code, buffer)
+        arrays = {name: frame[name].to_numpy() for name in columns}
+        for start in range(0, len(frame), COPY_ROWS):
+            batch = {name: values[start : start + COPY_ROWS] for name, values in arrays.items()}
+            self.cr.copy_expert(copy.code, csv_buffer(batch))
 
     def _stored_hashes(self, table, partner_ids, partners, period_start=None):
         """The fingerprints stored in ``table`` for the run's company and the

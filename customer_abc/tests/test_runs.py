@@ -235,6 +235,46 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(writer_module.fingerprints(frame, columns).tolist(), expected.tolist())
         self.assertEqual(len(set(expected)), 5)
 
+    def test_copy_buffers_of_pyarrow_and_pandas_give_the_same_rows(self):
+        """The stage tables are filled by pyarrow's CSV writer when it is
+        installed, by pandas' otherwise: PostgreSQL reads the same values
+        from both, for every kind of column the job stages."""
+        self.assertIsNotNone(writer_module._arrow(), "pyarrow is in requirements.txt: its path is the one tested")
+        columns = {
+            "n": np.array([1, 2, 3, 4], dtype="int64"),
+            "i": np.array([7, -2, 3_000_000_000, 0], dtype="int64"),
+            "s": np.array([3, 0, -1, 5], dtype="int8"),
+            "f": np.array([15.0, 0.1, float("nan"), 1 / 3], dtype="float64"),
+            "b": np.array([True, False, True, False]),
+            "t": np.array(["A", None, "", 'at_risk, "quoted"\nline'], dtype=object),
+            "d": np.array([date(2024, 2, 1), None, date(2024, 2, 29), float("nan")], dtype=object),
+        }
+        rows = {}
+        for arrow in (True, False):
+            table = f"customer_abc_test_copy_{int(arrow)}"
+            self.env.cr.execute(
+                SQL(
+                    "CREATE TEMPORARY TABLE %s (n int4, i int8, s int2, f float8, b bool, t varchar, d date)",
+                    SQL.identifier(table),
+                )
+            )
+            self.env.cr.copy_expert(
+                SQL("COPY %s FROM STDIN WITH (FORMAT csv)", SQL.identifier(table)).code,
+                writer_module.csv_buffer(columns, arrow=arrow),
+            )
+            self.env.cr.execute(SQL("SELECT n, i, s, f, b, t, d FROM %s ORDER BY n", SQL.identifier(table)))
+            rows[arrow] = self.env.cr.fetchall()
+        self.assertEqual(
+            rows[True],
+            [
+                (1, 7, 3, 15.0, True, "A", date(2024, 2, 1)),
+                (2, -2, 0, 0.1, False, None, None),
+                (3, 3_000_000_000, -1, None, True, None, date(2024, 2, 29)),
+                (4, 0, 5, 1 / 3, False, 'at_risk, "quoted"\nline', None),
+            ],
+        )
+        self.assertEqual(rows[False], rows[True])
+
     def test_chunks_give_the_grades_of_one_pass(self):
         with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 2):
             chunked = self._run("manual")
