@@ -11,9 +11,13 @@ the earlier window is positive and at least ``minimum``; then it is a
 and the comparisons are exact.
 """
 
+import numpy as np
 import pandas as pd
 
 from .grading import to_basis_points
+
+#: products below this bound are exact in int64
+_INT64_LIMIT = 2**63 - 1
 
 
 def window_bounds(today, days: int):
@@ -46,14 +50,22 @@ def trend(current: pd.Series, earlier: pd.Series, surge_pct: float, plunge_pct: 
     >>> trend(pd.Series([20, 5, 6, 9, 0]), pd.Series([10, 10, 10, 0, 10]), 100, 50).tolist()
     ['surge', 'plunge', None, None, 'plunge']
     """
-    cur = [int(value) for value in current]
-    old = [int(value) for value in earlier]
     surge_bp = to_basis_points(surge_pct)
     plunge_bp = to_basis_points(plunge_pct)
-    judged = pd.Series([o > 0 and o >= minimum for o in old], index=current.index, dtype=bool)
-    rise = pd.Series([(c - o) * 10_000 >= surge_bp * o for c, o in zip(cur, old, strict=True)], index=current.index)
-    fall = pd.Series([(o - c) * 10_000 >= plunge_bp * o for c, o in zip(cur, old, strict=True)], index=current.index)
-    result = pd.Series([None] * len(cur), index=current.index, dtype=object)
+    cur = current.to_numpy()
+    old = earlier.to_numpy()
+    largest = max((abs(int(values.max())) + abs(int(values.min())) for values in (cur, old) if len(values)), default=0)
+    if largest * max(10_000, abs(surge_bp), abs(plunge_bp)) < _INT64_LIMIT:
+        # every product fits in int64: exact with numpy
+        cur, old = cur.astype(np.int64), old.astype(np.int64)
+    else:
+        # Python integers never overflow
+        cur = np.array([int(value) for value in cur], dtype=object)
+        old = np.array([int(value) for value in old], dtype=object)
+    judged = (old > 0) & (old >= minimum)
+    rise = (cur - old) * 10_000 >= surge_bp * old
+    fall = (old - cur) * 10_000 >= plunge_bp * old
+    result = np.full(len(cur), None, dtype=object)
     result[judged & rise] = "surge"
     result[judged & fall & ~rise] = "plunge"
-    return result
+    return pd.Series(result, index=current.index, dtype=object)

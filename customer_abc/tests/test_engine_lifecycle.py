@@ -119,6 +119,27 @@ class TestEngineTrends(BaseCase):
                 got = trends.trend(current.iloc[[index]], earlier.iloc[[index]], 100, 50, minimum).iloc[0]
                 self.assertEqual(got, expected)
 
+    def test_trend_stays_exact_where_int64_would_overflow(self):
+        """Amounts near the job's limit (2**62 minor units): (current -
+        earlier) x 10,000 leaves int64, and the edges stay exact; the same
+        rows judged one at a time and all together (one large amount
+        switches a whole chunk to exact integers)."""
+        cases = [
+            (2**61, 2**60, "surge"),  # +100 % exactly
+            (2**61 - 1, 2**60, None),  # just under +100 %
+            (2**59, 2**60, "plunge"),  # -50 % exactly
+            (2**59 + 1, 2**60, None),  # just under -50 %
+            (200, 100, "surge"),
+            (51, 100, None),
+        ]
+        current = pd.Series([case[0] for case in cases])
+        earlier = pd.Series([case[1] for case in cases])
+        expected = [case[2] for case in cases]
+        self.assertEqual(trends.trend(current, earlier, 100, 50).tolist(), expected)
+        for index, (cur, old, wanted) in enumerate(cases):
+            with self.subTest(current=cur, earlier=old):
+                self.assertEqual(trends.trend(current.iloc[[index]], earlier.iloc[[index]], 100, 50).iloc[0], wanted)
+
     def test_trend_follows_the_settings(self):
         got = trends.trend(pd.Series([150, 70, 80]), pd.Series([100, 100, 100]), 50, 30).tolist()
         self.assertEqual(got, ["surge", "plunge", None])
