@@ -98,7 +98,7 @@ def grade_chunk(
     wanted: list,
     todo: list,
     ranked: dict,
-    previous_grades: dict,
+    previous_grades,
     method: str,
     thresholds: tuple,
     shares: tuple,
@@ -110,7 +110,8 @@ def grade_chunk(
     A customer has a row in a period when it had ordered or had become a
     customer before the period's end.  ``ranked`` maps each period of
     ``todo`` to :func:`rank_buyers` of that period; ``previous_grades`` maps
-    a partner id to its stored grade of the period before ``todo[0]``.
+    a partner id to its stored grade of the period before ``todo[0]`` (a
+    dict or a Series indexed by partner id).
     Grades are those of :func:`.grading.grade_period` on every customer.
     """
     rows = []

@@ -64,7 +64,9 @@ def build_profiles(customers: pd.DataFrame, graded: pd.DataFrame, today: date, r
     >>> (row.computed_grade, float(row.growth_pct), row.lifecycle, int(row.days_since_last_order), row.amount_trend)
     ('C', 50.0, 'active', 11, 'surge')
     """
-    result = customers.reset_index(drop=True)  # a new frame
+    # a new frame sharing the columns (they are replaced, never written in place)
+    result = customers.copy(deep=False)
+    result.index = pd.RangeIndex(len(result))
     period = graded.set_index("partner_id").reindex(result["partner_id"])
     result["computed_grade"] = period["grade"].fillna("D").to_numpy()
     result["previous_grade"] = [grade if isinstance(grade, str) else None for grade in period["previous_grade"]]

@@ -840,7 +840,7 @@ class CustomerAbcClassifier(models.AbstractModel):
         rows["gap_p25_days"] = expected["gap_p25"].to_numpy()
         rows["gap_p75_days"] = expected["gap_p75"].to_numpy()
         days = expected["expected_date"]
-        rows["expected_order_date"] = [day.date() if day == day else None for day in days]
+        rows["expected_order_date"] = pd.Series(days.dt.date, dtype=object).where(days.notna(), None).to_numpy()
 
     def _step_publish(self, run, clock):
         """Publish the staged results.  Normally in one transaction (users
@@ -972,9 +972,11 @@ class CustomerAbcClassifier(models.AbstractModel):
         return bool(rows)
 
     def _stored_grades(self, settings, bounds, first, last):
-        """``{partner_id: grade}`` stored for the period ``bounds``, for the
-        partner ids ``first`` .. ``last``."""
-        rows = self.env.execute_query(
+        """The grades stored for the period ``bounds``, for the partner ids
+        ``first`` .. ``last``: a Series indexed by partner id (read by
+        ``COPY``: a chunk holds 100,000 of them)."""
+        stored = read_frame(
+            self.env.cr,
             SQL(
                 "SELECT partner_id, grade FROM customer_abc_history "
                 "WHERE company_id = %s AND period_start = %s AND period_end = %s AND partner_id BETWEEN %s AND %s",
@@ -983,9 +985,10 @@ class CustomerAbcClassifier(models.AbstractModel):
                 bounds[1],
                 first,
                 last,
-            )
+            ),
+            text=["grade"],
         )
-        return dict(rows)
+        return pd.Series(stored["grade"].to_numpy(dtype=object), index=stored["partner_id"].to_numpy())
 
     def _invalidate(self):
         self.env["customer.abc.history"].invalidate_model()
