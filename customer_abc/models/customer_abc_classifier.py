@@ -73,12 +73,18 @@ JOB_STALE = 3 * JOB_BUDGET
 STALE_AFTER = timedelta(minutes=15)
 MANAGER_GROUP = "sales_team.group_sale_manager"
 
-#: monotonic start and steps done of the current execution of the scheduled
-#: action, per (database, lastcall): Odoo calls the action several times per execution
+#: monotonic start, steps done and longest step (seconds) of the current
+#: execution of the scheduled action, per (database, lastcall): Odoo calls the
+#: action several times per execution
 _JOB_STARTS = {}
 #: ranking of the periods of a run, per (database, run id), kept between the
 #: compute steps of one process (rebuilt after a restart)
 _RANKINGS = {}
+
+
+def _clock():
+    """Seconds of a monotonic clock (the scheduled action's time budget)."""
+    return time.monotonic()
 
 
 class AmountOverflowError(UserError):
@@ -150,11 +156,11 @@ class CustomerAbcClassifier(models.AbstractModel):
         execution is spent (the action then triggers itself to go on)."""
         self = self.sudo()  # noqa: PLW0642
         key = (self.env.cr.dbname, str(self.env.context.get("lastcall")))
-        now = time.monotonic()
+        now = _clock()
         execution = _JOB_STARTS.get(key)
         if execution is None or now - execution[0] > JOB_STALE:
             # a new execution (an older start is of an execution that ended or was killed)
-            execution = _JOB_STARTS[key] = [now, 0]
+            execution = _JOB_STARTS[key] = [now, 0, 0.0]
         started = execution[0]
         self._queue_nightly_runs()
         done = 0
@@ -162,17 +168,21 @@ class CustomerAbcClassifier(models.AbstractModel):
             if not self._try_lock(run.company_id):
                 continue
             while run.state in ("queued", "running"):
-                elapsed = time.monotonic() - started
-                # hand over before a step that would likely end past the budget (the
-                # run's longest step so far tells how long one may take); one step at
-                # least per execution (Odoo 18 calls the action several times in one)
-                if elapsed > JOB_BUDGET or (execution[1] and elapsed + run.longest_step > JOB_BUDGET):
+                elapsed = _clock() - started
+                # hand over before a step that would likely end past the budget: the run's
+                # longest step so far tells how long one may take, or, for a run that has
+                # none yet (the next company's read), the longest step of this execution;
+                # one step at least per execution (Odoo 18 calls the action several times in one)
+                expected = max(run.longest_step, execution[2])
+                if elapsed > JOB_BUDGET or (execution[1] and elapsed + expected > JOB_BUDGET):
                     self.env.ref("customer_abc.ir_cron_customer_abc_classify")._trigger()
                     compat.cron_commit_progress(self.env, done, self._remaining_steps())
                     return
+                step_started = _clock()
                 self._run_step(run)
                 done += 1
                 execution[1] += 1
+                execution[2] = max(execution[2], _clock() - step_started)
                 compat.cron_commit_progress(self.env, done, self._remaining_steps())
                 if run.state in ("queued", "running") and not self._try_lock(run.company_id):
                     break

@@ -363,6 +363,40 @@ class TestRuns(CustomerAbcCase):
         self.Classifier._cron_classify()
         self.assertEqual(run.state, "done")
 
+    def test_a_run_without_steps_yet_is_judged_on_the_execution_longest_step(self):
+        """The next company's run has no step of its own to judge by: the
+        execution hands over when the longest step it has done (a read of
+        the same size, say) would end past the budget."""
+        first = self.Classifier._request_run(self.company, "manual")
+        first.today = TODAY
+        while first.step != "publish":
+            self.Classifier._run_step(first)
+        other = self.env["res.company"].create({"name": "Run Budget Co"})
+        second = self.Classifier._request_run(other, "manual")
+        second.today = TODAY
+        cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        now = [1000.0]
+        run_step = type(self.Classifier)._run_step
+
+        def step_of_ten_seconds(classifier, run):
+            run_step(classifier, run)
+            now[0] += 10.0
+
+        customer_abc_classifier._JOB_STARTS.clear()
+        with (
+            patch.object(customer_abc_classifier, "JOB_BUDGET", 15.0),
+            patch.object(customer_abc_classifier, "_clock", lambda: now[0]),
+            patch.object(type(self.Classifier), "_run_step", step_of_ten_seconds),
+        ):
+            self.Classifier._cron_classify()
+        self.assertEqual(first.state, "done", "the first step of an execution always runs")
+        self.assertEqual(second.steps_done, 0, "10 s done + a step like the longest (10 s) > 15 s: handed over")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next execution goes on")
+        customer_abc_classifier._JOB_STARTS.clear()
+        self.Classifier._cron_classify()
+        self.assertEqual(second.state, "done")
+
     def test_a_large_publication_goes_a_chunk_at_a_time(self):
         self._run("manual")
         before = self._snapshot()
