@@ -367,10 +367,7 @@ class TestRuns(CustomerAbcCase):
         """The next company's run has no step of its own to judge by: the
         execution hands over when the longest step it has done (a read of
         the same size, say) would end past the budget."""
-        first = self.Classifier._request_run(self.company, "manual")
-        first.today = TODAY
-        while first.step != "publish":
-            self.Classifier._run_step(first)
+        first = self._run_to_publish()
         other = self.env["res.company"].create({"name": "Run Budget Co"})
         second = self.Classifier._request_run(other, "manual")
         second.today = TODAY
