@@ -864,6 +864,7 @@ class CustomerAbcClassifier(models.AbstractModel):
         todo = _periods(plan["todo"])
         starts = [start for start, _end in todo]
         writer = Writer(self.env, settings, run.id)
+        writer.publication_settings()
         publish = plan.get("publish")
         if publish is None:
             # statistics of what the compute steps staged, and of the live tables when the
@@ -874,7 +875,7 @@ class CustomerAbcClassifier(models.AbstractModel):
             mode = "atomic"
             if not plan["scoped"] and writer.count_changes(starts) > PUBLISH_ATOMIC_ROWS:
                 mode = "chunked"
-            publish = plan["publish"] = {"mode": mode, "chunk": 0}
+            publish = plan["publish"] = {"mode": mode, "chunk": 0, "kept": writer.kept_any()}
             if mode == "chunked":
                 # this step, a step per chunk and the last one, instead of the planned atomic ones
                 steps = 1 + len(plan["chunks"]) + 1
@@ -888,11 +889,15 @@ class CustomerAbcClassifier(models.AbstractModel):
             clock.mark("history")
             profiles_written = writer.upsert_profiles(partners)
             writer.sync_rfm(starts, partners)
-            # the company's rows grow chunk by chunk: keep the plans of the next chunks right
-            # (planned on a stale estimate of them, an upsert scans them all for each row)
-            writer.analyze()
-            clock.mark("profiles")
             publish["chunk"] += 1
+            if publish.get("kept", True) or publish["chunk"] == len(plan["chunks"]):
+                # the company's rows grow chunk by chunk: what plans on them must know it.  The
+                # next chunk's RFM sync joins them to the kept rows (none kept, as in a first
+                # run: no sync, and the upserts read only the stage); the last step's deletes
+                # join them to the stage (a nested loop over rows believed absent would scan
+                # the stage for each)
+                writer.analyze()
+            clock.mark("profiles")
             run.write(
                 {
                     "plan": plan,

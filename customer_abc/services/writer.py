@@ -18,6 +18,11 @@ from .reader import read_frame, stage_table
 
 #: rows per ``COPY`` buffer: bounds the memory of a write, whatever the chunk
 COPY_ROWS = 50_000
+#: ``work_mem`` of a publication's transaction: the hash joins of a chunk's
+#: upserts (100,000 customers and their RFM scores) in one batch, not spilled
+#: to disk in eight (PostgreSQL's default is 4 MB); the server's memory, not
+#: the worker's
+PUBLISH_WORK_MEM = "64MB"
 #: staged customers fewer than 1 in this many of their id range: their stored
 #: fingerprints are looked up by id rather than read by range
 SPARSE_IDS = 4
@@ -338,7 +343,7 @@ class Writer:
                     UPDATE %(table)s u SET (%(targets)s) = ROW(%(new_values)s)
                       FROM (SELECT t.id, %(aliased)s
                               FROM %(rows)s
-                              LEFT JOIN %(stage)s s ON s.partner_id = t.partner_id AND %(condition)s
+                              LEFT JOIN %(stage)s s ON s.partner_id = t.partner_id AND %(condition)s %(rfm_range)s
                              WHERE t.company_id = %(company)s %(restrict)s %(range)s
                                AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)) n
                      WHERE u.id = n.id
@@ -355,6 +360,7 @@ class Writer:
                     rows=rows,
                     restrict=restrict,
                     range=self._range(SQL("t.partner_id"), partners),
+                    rfm_range=self._range(SQL("s.partner_id"), partners),
                 )
             )
             written += cr.rowcount
@@ -379,6 +385,16 @@ class Writer:
                     SQL(", ").join(SQL.identifier(column) for column in columns),
                 )
             )
+
+    def publication_settings(self):
+        """Planner settings of the publication's transaction (see
+        :data:`PUBLISH_WORK_MEM`)."""
+        self.cr.execute(SQL("SET LOCAL work_mem = %s", PUBLISH_WORK_MEM))
+
+    def kept_any(self):
+        """Whether the compute steps kept any history or profile row (a
+        stored row with the same fingerprint): a first run keeps none."""
+        return any(self._kept_any(stage, None) for stage in (self.history, self.profile))
 
     def _kept_any(self, stage, partners):
         """Whether the stage table ``stage`` kept a row of the partner ids
@@ -479,7 +495,11 @@ class Writer:
     # ------------------------------------------------------------
 
     def _range(self, column, partners):
-        """SQL condition on ``column`` for a partner id range ``(first, last)``."""
+        """SQL condition on ``column`` for a partner id range ``(first, last)``.
+        A chunk's upsert puts it on each table it joins (the stage, the RFM
+        stage, the contacts): PostgreSQL does not carry a range across a
+        join, and without it each chunk hashed every customer's rows (a
+        tenth of a 10M first run went there)."""
         if partners is None:
             return SQL()
         return SQL("AND %s BETWEEN %s AND %s", column, partners[0], partners[1])
@@ -530,7 +550,7 @@ class Writer:
                        s.recency_days, COALESCE(s.frequency, 0), s.monetary::numeric / %(scale)s,
                        COALESCE(s.r_score, 0), COALESCE(s.f_score, 0), COALESCE(s.m_score, 0), s.rfm_code, s.segment
                   FROM %(stage)s v
-                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start = v.period_start
+                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start = v.period_start %(rfm_range)s
                  WHERE v.period_start = ANY(%(periods)s) AND NOT v.kept %(range)s
                 ON CONFLICT (company_id, partner_id, period_start) DO UPDATE
                    SET period_end = EXCLUDED.period_end, grade = EXCLUDED.grade,
@@ -550,6 +570,7 @@ class Writer:
                 stage=SQL.identifier(self.history),
                 periods=list(periods),
                 range=self._range(SQL("v.partner_id"), partners),
+                rfm_range=self._range(SQL("s.partner_id"), partners),
             )
         )
         return cr.rowcount
@@ -651,8 +672,8 @@ class Writer:
                 SELECT %(company)s, v.partner_id, %(values)s, %(derived_values)s,
                        NULL, %(now)s, NULL, %(now)s
                   FROM %(stage)s v
-                  JOIN res_partner p ON p.id = v.partner_id
-                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL
+                  JOIN res_partner p ON p.id = v.partner_id %(partner_range)s
+                  LEFT JOIN %(rfm)s s ON s.partner_id = v.partner_id AND s.period_start IS NULL %(rfm_range)s
                  WHERE NOT v.kept %(range)s
                 ON CONFLICT (company_id, partner_id) DO UPDATE
                    SET %(assignments)s, %(derived_assignments)s,
@@ -667,6 +688,8 @@ class Writer:
                 stage=SQL.identifier(self.profile),
                 rfm=SQL.identifier(self.rfm),
                 range=self._range(SQL("v.partner_id"), partners),
+                partner_range=self._range(SQL("p.id"), partners),
+                rfm_range=self._range(SQL("s.partner_id"), partners),
                 assignments=SQL(", ").join(
                     SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
                 ),

@@ -416,6 +416,51 @@ class TestRuns(CustomerAbcCase):
         self.assertEqual(run.steps_done, run.steps_total, "the progress ends at 100 %, not above")
         self.assertEqual(self._snapshot(), before)
 
+    def _chunked_events(self, rewrite):
+        """The chunk upserts and live-table ANALYZEs of a manual run
+        published three customers at a time, in order: a first run, or
+        (``rewrite``) a run after one where every profile is to rewrite and
+        every history row kept."""
+        if rewrite:
+            self._run("manual")
+            self.env.cr.execute("UPDATE customer_abc_profile SET sync_hash = 'stale'")
+        events = []
+        upsert, analyze = Writer.upsert_history, Writer.analyze
+
+        def record_upsert(writer, periods, partners=None):
+            events.append("chunk")
+            return upsert(writer, periods, partners)
+
+        def record_analyze(writer, stage=False, live=True):
+            if live:
+                events.append("analyze")
+            return analyze(writer, stage=stage, live=live)
+
+        with (
+            patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 3),
+            patch.object(customer_abc_classifier, "PUBLISH_ATOMIC_ROWS", 1),
+            patch.object(Writer, "upsert_history", record_upsert),
+            patch.object(Writer, "analyze", record_analyze),
+        ):
+            run = self._run("manual")
+        self.assertEqual((run.state, run.plan["publish"]["mode"]), ("done", "chunked"))
+        first = events.index("chunk")
+        return events[first:], run
+
+    def test_a_chunked_first_run_refreshes_statistics_once_its_chunks_are_written(self):
+        # nothing kept: the chunks' upserts read only the stage, so the live tables' statistics are
+        # refreshed once, for the last step's deletes, and not after each of the 3 chunks
+        events, run = self._chunked_events(rewrite=False)
+        self.assertEqual(len(run.plan["chunks"]), 3)
+        self.assertFalse(run.plan["publish"]["kept"])
+        self.assertEqual(events[:4], ["chunk", "chunk", "chunk", "analyze"])
+        self.assertGreater(run.history_written, 0)
+        # rows kept (the history): the next chunk's RFM sync joins the live rows, refreshed after each
+        events, run = self._chunked_events(rewrite=True)
+        self.assertTrue(run.plan["publish"]["kept"])
+        self.assertEqual(events[:6], ["chunk", "analyze", "chunk", "analyze", "chunk", "analyze"])
+        self.assertEqual((run.history_written, run.profiles_written), (0, 8))
+
     def test_share_method_in_chunks(self):
         self.company.abc_method = "share"
         with patch.object(customer_abc_classifier, "CHUNK_CUSTOMERS", 3):
