@@ -394,6 +394,45 @@ class TestRuns(CustomerAbcCase):
         self.Classifier._cron_classify()
         self.assertEqual(second.state, "done")
 
+    def test_a_read_starts_an_execution_unless_it_has_only_begun(self):
+        """A run's read is its longest step and nothing before it tells how
+        long it takes: after more than READ_STARTS_WITHIN seconds of other
+        steps, the execution hands it over to the next one."""
+        cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
+        run_step = type(self.Classifier)._run_step
+        for index, (seconds, read_now) in enumerate([(6.0, False), (5.0, True)]):
+            with self.subTest(seconds=seconds):
+                first = self._run_to_publish()
+                other = self.env["res.company"].create({"name": f"Run Read Co {index}"})
+                second = self.Classifier._request_run(other, "manual")
+                second.today = TODAY
+                self.Classifier.sudo()._run_step(second)  # planned: its read is next
+                self.assertEqual(second.step, "read")
+                self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+                now = [1000.0]
+
+                def step(classifier, run, seconds=seconds, now=now):
+                    run_step(classifier, run)
+                    now[0] += seconds
+
+                customer_abc_classifier._JOB_STARTS.clear()
+                with (
+                    patch.object(customer_abc_classifier, "_clock", lambda now=now: now[0]),
+                    patch.object(type(self.Classifier), "_run_step", step),
+                ):
+                    self.Classifier._cron_classify()
+                self.assertEqual(first.state, "done")
+                if read_now:
+                    self.assertEqual(second.state, "done", "5 s into the execution: the read runs, the rest too")
+                else:
+                    # 6 s + a step like the longest (6 s) is within the 45 s budget, but a read may be longer
+                    self.assertEqual((second.state, second.step), ("running", "read"), "6 s in: handed over")
+                    self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+                    customer_abc_classifier._JOB_STARTS.clear()
+                    with patch.object(customer_abc_classifier, "_clock", lambda now=now: now[0]):
+                        self.Classifier._cron_classify()
+                    self.assertEqual(second.state, "done", "the next execution starts with the read")
+
     def test_a_large_publication_goes_a_chunk_at_a_time(self):
         self._run("manual")
         before = self._snapshot()
