@@ -363,6 +363,24 @@ class TestRuns(CustomerAbcCase):
         self.Classifier._cron_classify()
         self.assertEqual(run.state, "done")
 
+    @contextmanager
+    def _steps_taking(self, seconds):
+        """A new execution of the scheduled action on a fake clock, on which
+        each step of a run takes ``seconds``."""
+        now = [1000.0]
+        run_step = type(self.Classifier)._run_step
+
+        def step(classifier, run):
+            run_step(classifier, run)
+            now[0] += seconds
+
+        customer_abc_classifier._JOB_STARTS.clear()
+        with (
+            patch.object(customer_abc_classifier, "_clock", lambda: now[0]),
+            patch.object(type(self.Classifier), "_run_step", step),
+        ):
+            yield
+
     def test_a_run_without_steps_yet_is_judged_on_the_execution_longest_step(self):
         """The next company's run has no step of its own to judge by: the
         execution hands over when the longest step it has done (a read of
@@ -373,19 +391,7 @@ class TestRuns(CustomerAbcCase):
         second.today = TODAY
         cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
         self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
-        now = [1000.0]
-        run_step = type(self.Classifier)._run_step
-
-        def step_of_ten_seconds(classifier, run):
-            run_step(classifier, run)
-            now[0] += 10.0
-
-        customer_abc_classifier._JOB_STARTS.clear()
-        with (
-            patch.object(customer_abc_classifier, "JOB_BUDGET", 15.0),
-            patch.object(customer_abc_classifier, "_clock", lambda: now[0]),
-            patch.object(type(self.Classifier), "_run_step", step_of_ten_seconds),
-        ):
+        with patch.object(customer_abc_classifier, "JOB_BUDGET", 15.0), self._steps_taking(10.0):
             self.Classifier._cron_classify()
         self.assertEqual(first.state, "done", "the first step of an execution always runs")
         self.assertEqual(second.steps_done, 0, "10 s done + a step like the longest (10 s) > 15 s: handed over")
@@ -399,7 +405,6 @@ class TestRuns(CustomerAbcCase):
         long it takes: after more than READ_STARTS_WITHIN seconds of other
         steps, the execution hands it over to the next one."""
         cron = self.env.ref("customer_abc.ir_cron_customer_abc_classify")
-        run_step = type(self.Classifier)._run_step
         for index, (seconds, read_now) in enumerate([(6.0, False), (5.0, True)]):
             with self.subTest(seconds=seconds):
                 first = self._run_to_publish()
@@ -409,17 +414,7 @@ class TestRuns(CustomerAbcCase):
                 self.Classifier.sudo()._run_step(second)  # planned: its read is next
                 self.assertEqual(second.step, "read")
                 self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
-                now = [1000.0]
-
-                def step(classifier, run, seconds=seconds, now=now):
-                    run_step(classifier, run)
-                    now[0] += seconds
-
-                customer_abc_classifier._JOB_STARTS.clear()
-                with (
-                    patch.object(customer_abc_classifier, "_clock", lambda now=now: now[0]),
-                    patch.object(type(self.Classifier), "_run_step", step),
-                ):
+                with self._steps_taking(seconds):
                     self.Classifier._cron_classify()
                 self.assertEqual(first.state, "done")
                 if read_now:
@@ -429,8 +424,7 @@ class TestRuns(CustomerAbcCase):
                     self.assertEqual((second.state, second.step), ("running", "read"), "6 s in: handed over")
                     self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
                     customer_abc_classifier._JOB_STARTS.clear()
-                    with patch.object(customer_abc_classifier, "_clock", lambda now=now: now[0]):
-                        self.Classifier._cron_classify()
+                    self.Classifier._cron_classify()
                     self.assertEqual(second.state, "done", "the next execution starts with the read")
 
     def test_a_large_publication_goes_a_chunk_at_a_time(self):
